@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install the Debian packages needed to build hpgshim and run its tests.
+#
+# Safe to run repeatedly: when everything is already installed it does not
+# touch apt at all (no `apt-get update`), so it costs well under a second and
+# can run at the start of every CI job.
+set -euo pipefail
+
+readonly PACKAGES=(
+    # Building the shim.
+    gcc make pkg-config libc6-dev
+    libpq-dev libcurl4-openssl-dev libcjson-dev
+    # Unit tests.
+    libcmocka-dev
+    # Integration tests: a real server, real clients, a test PKI.
+    postgresql-15 postgresql-client-15
+    openssl ca-certificates
+    python3 python3-pytest python3-psycopg2
+    perl libdbd-pg-perl
+)
+
+is_installed() {
+    # A removed package can still be known to dpkg ("deinstall ok
+    # config-files"), so only the exact "install ok installed" status counts.
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    is_installed "$package" || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+if ((EUID == 0)); then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "install-deps.sh: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+# Set through `env` rather than exported: sudo would drop an exported value.
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,40 @@
+/*
+ * config.h - the environment, read once.
+ *
+ * The one place that reads hpgshim's environment variables.  Each is listed
+ * here with its default, and in the README's table:
+ *
+ *   HEROKU_API_KEY      API token (Bearer); unset: libcurl reads ~/.netrc
+ *   HEROKU_HOST         API host, as the Heroku CLI reads it; unset: api.heroku.com
+ *   HPGSHIM_CAINFO      CA bundle for the API; unset: the system store
+ *   HPGSHIM_TIMEOUT     seconds one API request may take; default 10
+ *   HPGSHIM_CACHE_TTL   seconds a fetched credential is reused; default 0 (never)
+ *   HPGSHIM_DEBUG       1: one line per decision on stderr; default 0
+ *
+ * PGDATABASE and PGSSLMODE are libpq's and are read at each connect, as
+ * libpq reads them.
+ */
+#ifndef HPGSHIM_CONFIG_H
+#define HPGSHIM_CONFIG_H
+
+#include <stdbool.h>
+
+struct hpg_config {
+	const char *token;		/* NULL when unset */
+	const char *heroku_host;	/* NULL when unset */
+	const char *cainfo;		/* NULL when unset */
+	long timeout_seconds;
+	long cache_ttl_seconds;
+	bool debug;
+};
+
+#define HPGSHIM_DEFAULT_TIMEOUT 10
+#define HPGSHIM_DEFAULT_CACHE_TTL 0
+
+/* The configuration, read from the environment on first call. */
+const struct hpg_config *config_get(void);
+
+/* A non-negative whole number of seconds from text, or fallback. Pure; tested. */
+long config_parse_seconds(const char *text, long fallback);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * config_vars.h - reading the JSON the config-vars endpoint answers, with cJSON.
+ */
+#ifndef HPGSHIM_CONFIG_VARS_H
+#define HPGSHIM_CONFIG_VARS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "lazy_libs.h"
+
+/*
+ * Finds config var `name` in body, a JSON object of names to strings.  When
+ * there is no such var but there is name + "_URL" (name is an attachment such
+ * as HEROKU_POSTGRESQL_VIOLET), that one is taken.  *value is malloc'd;
+ * release it with secret_free().  On failure err says why; when the var is
+ * missing it lists the names (never the values) of the vars ending in _URL.
+ */
+bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t length,
+			const char *name, char **value, struct hpg_error *err);
+
+/* The "id" of a Heroku error body ({"id": "not_found", ...}), malloc'd, or NULL. */
+char *heroku_error_id(const struct cjson_api *json, const char *body, size_t length);
+
+#endif

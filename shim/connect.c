@@ -1,0 +1,278 @@
+/*
+ * connect.c - see connect.h.
+ */
+#define _GNU_SOURCE
+#include "connect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_registry.h"
+#include "conninfo_merge.h"
+#include "credential_cache.h"
+#include "credential_fetch.h"
+#include "debug.h"
+#include "placeholder.h"
+#include "retry_policy.h"
+
+/* Everything known about one placeholder connection. */
+struct resolution {
+	struct placeholder ph;
+	char *cache_key;		/* API host, app, config var */
+	struct credential cred;
+	struct optlist options;		/* what the real libpq gets */
+};
+
+#define RESOLUTION_INIT {PLACEHOLDER_INIT, NULL, CREDENTIAL_INIT, OPTLIST_INIT}
+
+static void resolution_free(struct resolution *r)
+{
+	placeholder_free(&r->ph);
+	free(r->cache_key);
+	credential_free(&r->cred);
+	optlist_free(&r->options);
+}
+
+/* The user's message: "hpgshim: ..." naming app and config var when known. */
+static void describe_failure(const struct resolution *r, const struct hpg_error *why,
+			     char **message)
+{
+	int n;
+	if (r->ph.app != NULL)
+		n = asprintf(message, "hpgshim: cannot get config var %s of Heroku app \"%s\": %s\n",
+			     r->ph.config_var, r->ph.app, why->text);
+	else
+		n = asprintf(message, "hpgshim: %s\n", why->text);
+	if (n < 0)
+		*message = NULL;
+}
+
+static struct fetch_settings fetch_settings(const struct hpg_config *config)
+{
+	return (struct fetch_settings){
+		.heroku_host = config->heroku_host,
+		.token = config->token,
+		.cainfo = config->cainfo,
+		.timeout_seconds = config->timeout_seconds,
+	};
+}
+
+/* Fills r->cred from the cache (unless fresh is asked for) or the API. */
+static bool obtain_credential(const struct connect_context *ctx, struct resolution *r,
+			      bool fresh, struct hpg_error *err)
+{
+	credential_free(&r->cred);
+	if (!fresh && cache_get(r->cache_key, ctx->config->cache_ttl_seconds, &r->cred)) {
+		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
+			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
+		return true;
+	}
+	struct fetch_settings settings = fetch_settings(ctx->config);
+	if (!credential_fetch(ctx->pq, &settings, r->ph.app, r->ph.config_var, &r->cred, err))
+		return false;
+	cache_put(r->cache_key, &r->cred);
+	return true;
+}
+
+/* r->options from the request and r->cred. */
+static bool merge_options(const struct connect_context *ctx, const struct optlist *request,
+			  struct resolution *r, struct hpg_error *err)
+{
+	optlist_free(&r->options);
+	if (!conninfo_merge(request, &r->ph.query, &r->cred, ctx->env_sslmode, &r->options)) {
+		hpg_error_set(err, "out of memory");
+		return false;
+	}
+	hpg_debug("connecting to host %s port %s dbname %s as %s, sslmode=%s",
+		  optlist_get(&r->options, "host"), optlist_get(&r->options, "port"),
+		  optlist_get(&r->options, "dbname"), optlist_get(&r->options, "user"),
+		  optlist_get(&r->options, "sslmode"));
+	return true;
+}
+
+/* Placeholder, credential, options: everything before the real connect. */
+static bool resolve(const struct connect_context *ctx, const struct optlist *request,
+		    const char *placeholder, struct resolution *r, struct hpg_error *err)
+{
+	hpg_debug("%s: placeholder seen", ctx->entry_point);
+	if (!placeholder_parse(ctx->pq, placeholder, &r->ph, err))
+		return false;
+	const char *host = ctx->config->heroku_host ? ctx->config->heroku_host : "";
+	if (asprintf(&r->cache_key, "%s\n%s\n%s", host, r->ph.app, r->ph.config_var) < 0) {
+		r->cache_key = NULL;
+		hpg_error_set(err, "out of memory");
+		return false;
+	}
+	return obtain_credential(ctx, r, false, err) && merge_options(ctx, request, r, err);
+}
+
+/*
+ * A real PGconn in CONNECTION_BAD, made by libpq so that the program's
+ * PQstatus, PQfinish and the rest behave as always.  An unknown option is a
+ * failure libpq reports before any I/O; naming it after the message means
+ * even a program that reaches libpq's PQerrorMessage privately reads it.
+ * The PQerrorMessage hook returns the message itself.
+ */
+static PGconn *error_conn(const struct libpq_api *pq, const char *message)
+{
+	const char *fallback = "hpgshim: out of memory\n";
+	if (message == NULL)
+		message = fallback;
+	char *option = strndup(message, strcspn(message, "\n"));
+	const char *const keywords[] = { option ? option : "hpgshim", NULL };
+	const char *const values[] = { "1", NULL };
+	PGconn *conn = pq->PQconnectStartParams(keywords, values, 0);
+	free(option);
+	if (conn != NULL)
+		conn_registry_set_error(conn, message);
+	hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+	return conn;
+}
+
+static PGconn *fail(const struct connect_context *ctx, struct resolution *r,
+		    const struct hpg_error *why)
+{
+	char *message = NULL;
+	describe_failure(r, why, &message);
+	PGconn *conn = error_conn(ctx->pq, message);
+	free(message);
+	resolution_free(r);
+	return conn;
+}
+
+static PGconn *connect_options(const struct connect_context *ctx, const struct optlist *options)
+{
+	return ctx->pq->PQconnectdbParams((const char *const *)options->keywords,
+					  (const char *const *)options->values, 0);
+}
+
+/* After a failed synchronous connect: fetch again, maybe retry once. */
+static PGconn *retry_once(const struct connect_context *ctx, const struct optlist *request,
+			  struct resolution *r, PGconn *conn)
+{
+	bool rejected = failure_is_credential_rejected(ctx->pq->PQerrorMessage(conn));
+	struct credential failed = CREDENTIAL_INIT;
+	struct hpg_error err;
+
+	cache_mark_stale(r->cache_key);
+	if (!credential_copy(&failed, &r->cred))
+		return conn;
+	hpg_debug("connection failed%s; fetching the credential again",
+		  rejected ? ": the server rejected the credential" : "");
+	if (!obtain_credential(ctx, r, true, &err)) {
+		hpg_debug("no retry: %s", err.text);
+		credential_free(&failed);
+		return conn;
+	}
+	enum retry_decision decision = retry_decide(rejected, !credential_equal(&failed, &r->cred));
+	credential_free(&failed);
+	if (decision == RETRY_NO) {
+		hpg_debug("no retry: the config var holds the same credential");
+		return conn;
+	}
+	if (!merge_options(ctx, request, r, &err))
+		return conn;
+	hpg_debug("retrying once: %s", retry_decision_name(decision));
+	ctx->pq->PQfinish(conn);
+	conn = connect_options(ctx, &r->options);
+	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK) {
+		hpg_debug("the retry failed too; giving up");
+		cache_mark_stale(r->cache_key);
+	}
+	return conn;
+}
+
+PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+			    const char *placeholder, bool asynchronous)
+{
+	struct resolution r = RESOLUTION_INIT;
+	struct hpg_error err;
+
+	if (!resolve(ctx, request, placeholder, &r, &err))
+		return fail(ctx, &r, &err);
+
+	PGconn *conn;
+	if (asynchronous) {
+		/* The program polls; remember the credential for when it ends. */
+		conn = ctx->pq->PQconnectStartParams((const char *const *)r.options.keywords,
+						     (const char *const *)r.options.values, 0);
+		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
+			conn_registry_set_pending(conn, r.cache_key);
+		else
+			cache_mark_stale(r.cache_key);
+	} else {
+		conn = connect_options(ctx, &r.options);
+		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
+			conn = retry_once(ctx, request, &r, conn);
+	}
+	resolution_free(&r);
+	return conn;
+}
+
+void placeholder_connect_finished(const PGconn *conn, PostgresPollingStatusType status)
+{
+	char *cache_key = conn_registry_take_pending(conn);
+	if (cache_key == NULL)
+		return;
+	if (status == PGRES_POLLING_FAILED) {
+		/* No retry in the program's own poll loop: the next connect fetches. */
+		hpg_debug("asynchronous connection failed; its credential is marked stale");
+		cache_mark_stale(cache_key);
+	}
+	free(cache_key);
+}
+
+PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+			const char *placeholder)
+{
+	struct resolution r = RESOLUTION_INIT;
+	struct hpg_error err;
+
+	if (!resolve(ctx, request, placeholder, &r, &err)) {
+		char *message = NULL;
+		describe_failure(&r, &err, &message);
+		if (message != NULL)
+			hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+		free(message);
+		resolution_free(&r);
+		return PQPING_NO_ATTEMPT;
+	}
+	PGPing ping = ctx->pq->PQpingParams((const char *const *)r.options.keywords,
+					    (const char *const *)r.options.values, 0);
+	resolution_free(&r);
+	return ping;
+}
+
+PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
+					     char **errmsg)
+{
+	struct placeholder ph;
+	struct hpg_error err;
+	if (errmsg != NULL)
+		*errmsg = NULL;
+	if (!placeholder_parse(pq, placeholder, &ph, &err)) {
+		if (errmsg != NULL && asprintf(errmsg, "hpgshim: %s\n", err.text) < 0)
+			*errmsg = NULL;
+		return NULL;
+	}
+
+	/* libpq's own array with every option unset; the values below are
+	 * malloc'd, as libpq's are, so PQconninfoFree() releases them. */
+	PQconninfoOption *options = pq->PQconninfoParse("", errmsg);
+	char *dbname = NULL;
+	if (options != NULL &&
+	    asprintf(&dbname, PLACEHOLDER_SCHEME "%s/%s", ph.app, ph.config_var) >= 0) {
+		for (PQconninfoOption *o = options; o->keyword != NULL; o++) {
+			const char *value = strcmp(o->keyword, "dbname") == 0
+						    ? dbname : optlist_get(&ph.query, o->keyword);
+			if (value != NULL) {
+				free(o->val);
+				o->val = strdup(value);
+			}
+		}
+	}
+	free(dbname);
+	placeholder_free(&ph);
+	return options;
+}

@@ -1,0 +1,52 @@
+/*
+ * connect.h - connecting through a placeholder: the shim's one code path.
+ *
+ * The hooks call these once they know a call names a placeholder.  Here the
+ * placeholder is parsed, the credential obtained (cache or API), the options
+ * merged, the real libpq called through the libpq_api table, and a
+ * synchronous connection retried once when the credential was rotated.
+ * No getenv(), no dlsym(): everything comes in through struct connect_context.
+ */
+#ifndef HPGSHIM_CONNECT_H
+#define HPGSHIM_CONNECT_H
+
+#include "config.h"
+#include "libpq_api.h"
+#include "optlist.h"
+
+struct connect_context {
+	const struct libpq_api *pq;
+	const struct hpg_config *config;
+	const char *env_sslmode;	/* PGSSLMODE, or NULL */
+	const char *entry_point;	/* "PQconnectdb", ... for debug lines */
+};
+
+/*
+ * Connects as PQconnectdbParams() would (retrying once) or, for an
+ * asynchronous call, starts connecting as PQconnectStartParams() would.
+ * request holds the call's options; placeholder is the heroku:// text it
+ * names.  Never NULL unless libpq itself runs out of memory: when no
+ * credential can be had, the result is a real PGconn in CONNECTION_BAD
+ * whose PQerrorMessage() explains why.
+ */
+PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+			    const char *placeholder, bool asynchronous);
+
+/* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
+PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+			const char *placeholder);
+
+/*
+ * The PQconninfoParse() answer for a placeholder: dbname is the placeholder
+ * without its query and the query's keywords are options of their own, so
+ * that a program handing the options back to libpq connects through the
+ * shim again.  The array is libpq's own (PQconninfoFree() releases it).
+ * NULL with *errmsg malloc'd when the placeholder is invalid.
+ */
+PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
+					     char **errmsg);
+
+/* Called when an asynchronous connection the shim started ends. */
+void placeholder_connect_finished(const PGconn *conn, PostgresPollingStatusType status);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * conninfo_merge.c - caller's options + placeholder query + credential.
+ */
+#include "conninfo_merge.h"
+
+#include <string.h>
+
+#include "placeholder.h"
+
+#define DEFAULT_PORT "5432"
+
+const char *sslmode_raise(const char *requested)
+{
+	static const char *const weaker[] = { "disable", "allow", "prefer", NULL };
+
+	if (requested == NULL || requested[0] == '\0')
+		return "require";
+	for (const char *const *w = weaker; *w != NULL; w++)
+		if (strcmp(requested, *w) == 0)
+			return "require";
+	return requested; /* require, verify-ca, verify-full, or libpq's to reject */
+}
+
+static bool add_kept(struct optlist *out, const struct optlist *from)
+{
+	for (size_t i = 0; i < from->count; i++)
+		if (!keyword_is_credential_owned(from->keywords[i]) &&
+		    !optlist_set(out, from->keywords[i], from->values[i]))
+			return false;
+	return true;
+}
+
+bool conninfo_merge(const struct optlist *caller, const struct optlist *query,
+		    const struct credential *cred, const char *env_sslmode,
+		    struct optlist *out)
+{
+	if (!add_kept(out, caller) || !add_kept(out, query))
+		goto fail;
+
+	const char *sslmode = optlist_get(out, "sslmode");
+	if (!optlist_set(out, "sslmode", sslmode_raise(sslmode ? sslmode : env_sslmode)))
+		goto fail;
+
+	/*
+	 * A URL without port or dbname means libpq's defaults; they are
+	 * written out so that the caller's PGPORT or PGDATABASE (which may be
+	 * the placeholder itself) cannot stand in for them.
+	 */
+	if (!optlist_set(out, "host", cred->host) ||
+	    !optlist_set(out, "port", cred->port ? cred->port : DEFAULT_PORT) ||
+	    !optlist_set(out, "user", cred->user) ||
+	    !optlist_set(out, "password", cred->password) ||
+	    !optlist_set(out, "dbname", cred->dbname ? cred->dbname : cred->user))
+		goto fail;
+	return true;
+fail:
+	optlist_free(out);
+	return false;
+}

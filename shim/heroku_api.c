@@ -1,0 +1,280 @@
+/*
+ * heroku_api.c - GET /apps/{APP}/config-vars; see heroku_api.h.
+ */
+#define _GNU_SOURCE
+#include "heroku_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "optlist.h"
+#include "version.h"
+
+/* Heroku's API answers at api.heroku.com; its staging hosts below it. */
+static bool host_is_heroku(const char *host)
+{
+	static const char domain[] = "heroku.com";
+	size_t length = strlen(host), dlength = sizeof domain - 1;
+	return strcasecmp(host, domain) == 0 ||
+	       (length > dlength && host[length - dlength - 1] == '.' &&
+		strcasecmp(host + length - dlength, domain) == 0);
+}
+
+static bool host_is_loopback(const char *host)
+{
+	return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+	       strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+}
+
+bool api_base_url(const struct curl_api *curl, const char *heroku_host, char **out,
+		  struct hpg_error *err)
+{
+	char *url = NULL, *scheme = NULL, *host = NULL, *user = NULL;
+	CURLU *parsed = NULL;
+	bool ok = false;
+
+	*out = NULL;
+	if (heroku_host == NULL || heroku_host[0] == '\0')
+		url = strdup(HEROKU_API_DEFAULT_BASE);
+	else if (strstr(heroku_host, "://") != NULL)
+		url = strdup(heroku_host);
+	else if (asprintf(&url, "https://api.%s", heroku_host) < 0)
+		url = NULL;
+	if (url == NULL) {
+		hpg_error_set(err, "out of memory");
+		return false;
+	}
+
+	/* libcurl's URL parser, the same that will make the request. */
+	parsed = curl->curl_url();
+	if (parsed == NULL ||
+	    curl->curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl->curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl->curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		hpg_error_set(err, "HEROKU_HOST is not a host name or URL; unset it to use %s",
+			      HEROKU_API_DEFAULT_BASE);
+		goto done;
+	}
+	if (curl->curl_url_get(parsed, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		hpg_error_set(err, "HEROKU_HOST must not hold a user or password; "
+			      "give the token in HEROKU_API_KEY");
+		goto done;
+	}
+	if (!host_is_heroku(host) && !host_is_loopback(host)) {
+		hpg_error_set(err, "HEROKU_HOST names %s, which is neither a Heroku domain "
+			      "nor loopback; hpgshim sends the API token nowhere else", host);
+		goto done;
+	}
+	if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && host_is_loopback(host))) {
+		hpg_error_set(err, "HEROKU_HOST uses %s://; the API is reached over https:// "
+			      "(plain http:// only to loopback)", scheme);
+		goto done;
+	}
+	/* Without a trailing '/', so that base + "/apps/..." is one slash. */
+	size_t length = strlen(url);
+	while (length > 0 && url[length - 1] == '/')
+		url[--length] = '\0';
+	*out = url;
+	url = NULL;
+	ok = true;
+done:
+	curl->curl_free(scheme);
+	curl->curl_free(host);
+	curl->curl_free(user);
+	curl->curl_url_cleanup(parsed);
+	free(url);
+	return ok;
+}
+
+struct body_sink {
+	struct api_response *res;
+	bool too_large;
+};
+
+static size_t collect_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct body_sink *sink = userp;
+	struct api_response *res = sink->res;
+	size_t n = size * nmemb;
+
+	if (res->length + n > HEROKU_API_BODY_MAX) {
+		sink->too_large = true;
+		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	char *grown = malloc(res->length + n + 1);
+	if (grown == NULL)
+		return 0;
+	/* Copy rather than realloc, so that no unwiped copy of the body is left. */
+	if (res->body != NULL) {
+		memcpy(grown, res->body, res->length);
+		explicit_bzero(res->body, res->length);
+		free(res->body);
+	}
+	memcpy(grown + res->length, data, n);
+	res->length += n;
+	grown[res->length] = '\0';
+	res->body = grown;
+	return n;
+}
+
+/* Notes whether libcurl sent an Authorization header (from HEROKU_API_KEY or
+ * ~/.netrc) without keeping or printing it. */
+static int watch_headers(CURL *handle, curl_infotype type, char *data, size_t size, void *userp)
+{
+	(void)handle;
+	static const char name[] = "\nauthorization:";
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	for (size_t i = 0; i + sizeof name - 1 <= size; i++)
+		if (strncasecmp(data + i, name, sizeof name - 1) == 0)
+			*(bool *)userp = true;
+	return 0;
+}
+
+static void slist_free_wiped(const struct curl_api *curl, struct curl_slist *list)
+{
+	for (struct curl_slist *item = list; item != NULL; item = item->next)
+		explicit_bzero(item->data, strlen(item->data));
+	curl->curl_slist_free_all(list);
+}
+
+bool api_get_config_vars(const struct curl_api *curl, const struct api_request *req,
+			 struct api_response *out, struct hpg_error *err)
+{
+	char *escaped_app = NULL, *url = NULL, *auth = NULL;
+	struct curl_slist *headers = NULL;
+	char curl_error[CURL_ERROR_SIZE] = "";
+	struct body_sink sink = { out, false };
+	bool ok = false;
+
+	*out = (struct api_response)API_RESPONSE_INIT;
+	CURL *handle = curl->curl_easy_init();
+	if (handle == NULL) {
+		hpg_error_set(err, "libcurl could not start a request");
+		return false;
+	}
+	escaped_app = curl->curl_easy_escape(handle, req->app, 0);
+	if (escaped_app == NULL ||
+	    asprintf(&url, "%s/apps/%s/config-vars", req->base_url, escaped_app) < 0) {
+		url = NULL;
+		hpg_error_set(err, "out of memory");
+		goto done;
+	}
+
+	headers = curl->curl_slist_append(headers, "Accept: application/vnd.heroku+json; version=3");
+	if (req->token != NULL) {
+		if (asprintf(&auth, "Authorization: Bearer %s", req->token) < 0) {
+			auth = NULL;
+			hpg_error_set(err, "out of memory");
+			goto done;
+		}
+		headers = curl->curl_slist_append(headers, auth);
+	}
+	if (headers == NULL) {
+		hpg_error_set(err, "out of memory");
+		goto done;
+	}
+
+	/* Every option in one place; a failure here is a libcurl too old. */
+	CURLcode rc = CURLE_OK;
+#define SET(option, value) \
+	if (rc == CURLE_OK) rc = curl->curl_easy_setopt(handle, option, value)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_HTTPHEADER, headers);
+	SET(CURLOPT_USERAGENT, HPGSHIM_USER_AGENT);
+	SET(CURLOPT_PROTOCOLS_STR, "https,http");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_NOSIGNAL, 1L);	/* no SIGALRM in someone else's threads */
+	SET(CURLOPT_TIMEOUT, req->timeout_seconds);
+	SET(CURLOPT_CONNECTTIMEOUT, req->timeout_seconds);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HEROKU_API_BODY_MAX);
+	SET(CURLOPT_WRITEFUNCTION, collect_body);
+	SET(CURLOPT_WRITEDATA, &sink);
+	SET(CURLOPT_ERRORBUFFER, curl_error);
+	SET(CURLOPT_VERBOSE, 1L);	/* only for watch_headers: nothing is printed */
+	SET(CURLOPT_DEBUGFUNCTION, watch_headers);
+	SET(CURLOPT_DEBUGDATA, &out->sent_credentials);
+	if (req->token == NULL)
+		SET(CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (req->cainfo != NULL)
+		SET(CURLOPT_CAINFO, req->cainfo);
+#undef SET
+	if (rc != CURLE_OK) {
+		hpg_error_set(err, "libcurl refused an option (%s); it is too old",
+			      curl->curl_easy_strerror(rc));
+		goto done;
+	}
+
+	rc = curl->curl_easy_perform(handle);
+	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
+	if (rc == CURLE_OK) {
+		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
+		ok = true;
+	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
+			      "check HEROKU_HOST", HEROKU_API_BODY_MAX);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		hpg_error_set(err, "the Heroku API did not answer within %ld s (HPGSHIM_TIMEOUT); "
+			      "check your network or try again", req->timeout_seconds);
+	} else {
+		hpg_error_set(err, "cannot reach the Heroku API at %s: %s; check your network, "
+			      "proxy and HEROKU_HOST", req->base_url,
+			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
+	}
+done:
+	slist_free_wiped(curl, headers);
+	if (auth != NULL)
+		secret_free(auth);
+	free(url);
+	curl->curl_free(escaped_app);
+	curl->curl_easy_cleanup(handle);
+	if (!ok)
+		api_response_free(out);
+	return ok;
+}
+
+void api_response_free(struct api_response *res)
+{
+	if (res->body != NULL) {
+		explicit_bzero(res->body, res->length);
+		free(res->body);
+	}
+	*res = (struct api_response)API_RESPONSE_INIT;
+}
+
+void api_status_explain(long status, bool sent_credentials, const char *app,
+			const char *heroku_id, struct hpg_error *err)
+{
+	char id[64] = "";
+	if (heroku_id != NULL)
+		snprintf(id, sizeof id, ", %s", heroku_id);
+
+	if (status == 401 && !sent_credentials)
+		hpg_error_set(err, "no Heroku API token: set HEROKU_API_KEY "
+			      "(export HEROKU_API_KEY=$(heroku auth:token)) or run \"heroku login\", "
+			      "which writes one to ~/.netrc");
+	else if (status == 401)
+		hpg_error_set(err, "the Heroku API rejected the token (HTTP 401%s); it may have "
+			      "expired: renew HEROKU_API_KEY, or run \"heroku login\" for ~/.netrc", id);
+	else if (status == 403)
+		hpg_error_set(err, "the token may not read the config vars of app \"%s\" (HTTP 403%s); "
+			      "it needs access to the app and the read-protected scope", app, id);
+	else if (status == 404)
+		hpg_error_set(err, "app \"%s\" not found (HTTP 404%s); check the name with "
+			      "\"heroku apps\" and that the token's account can see it", app, id);
+	else if (status == 429)
+		hpg_error_set(err, "the Heroku API rate limit is spent (HTTP 429%s); wait a minute, "
+			      "or cache credentials with HPGSHIM_CACHE_TTL", id);
+	else if (status >= 500 && status <= 599)
+		hpg_error_set(err, "the Heroku API failed (HTTP %ld%s); try again shortly",
+			      status, id);
+	else if (status >= 300 && status <= 399)
+		hpg_error_set(err, "the Heroku API answered with a redirect (HTTP %ld), which "
+			      "hpgshim does not follow; check HEROKU_HOST", status);
+	else
+		hpg_error_set(err, "unexpected answer from the Heroku API (HTTP %ld%s)", status, id);
+}

@@ -1,0 +1,64 @@
+/*
+ * heroku_api.h - one GET /apps/{APP}/config-vars over HTTPS, with libcurl.
+ *
+ * This module speaks HTTP and nothing else: it neither parses the JSON nor
+ * reads the environment.  libcurl does TLS (always verified), proxies and
+ * ~/.netrc; the request is bounded in time and the answer in size, and
+ * redirects are never followed (the token must not travel to another host).
+ */
+#ifndef HPGSHIM_HEROKU_API_H
+#define HPGSHIM_HEROKU_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "lazy_libs.h"
+
+#define HEROKU_API_DEFAULT_BASE "https://api.heroku.com"
+#define HEROKU_API_BODY_MAX (1024 * 1024)
+
+/*
+ * The API's base URL from HEROKU_HOST, as the Heroku CLI reads it: unset or
+ * empty means https://api.heroku.com, a domain D means https://api.D, a URL
+ * is used as given.  Only Heroku's domains and loopback are accepted, and
+ * plain http:// only to loopback.  *out is malloc'd; free() it.
+ */
+bool api_base_url(const struct curl_api *curl, const char *heroku_host, char **out,
+		  struct hpg_error *err);
+
+struct api_request {
+	const char *base_url;	/* from api_base_url() */
+	const char *app;	/* validated by placeholder_parse() */
+	const char *token;	/* HEROKU_API_KEY, or NULL to let libcurl read ~/.netrc */
+	const char *cainfo;	/* CA bundle for the API, or NULL for the system store */
+	long timeout_seconds;
+};
+
+struct api_response {
+	long status;		/* HTTP status, 0 when no answer came */
+	bool sent_credentials;	/* whether an Authorization header went out */
+	char *body;		/* malloc'd, NUL-terminated; api_response_free() wipes it */
+	size_t length;
+	double seconds;		/* total time of the request */
+};
+
+#define API_RESPONSE_INIT {0, false, NULL, 0, 0.0}
+
+/*
+ * Performs the request.  True when an HTTP answer came back, whatever its
+ * status; false with err filled for a network, TLS or timeout failure.
+ */
+bool api_get_config_vars(const struct curl_api *curl, const struct api_request *req,
+			 struct api_response *out, struct hpg_error *err);
+
+void api_response_free(struct api_response *res);
+
+/*
+ * Explains a non-200 answer for the user in err: what the status means for
+ * app and what to do.  heroku_id is the "id" of Heroku's error body, or NULL.
+ */
+void api_status_explain(long status, bool sent_credentials, const char *app,
+			const char *heroku_id, struct hpg_error *err);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * hooks.c - the libpq functions the shim exports, and nothing else.
+ *
+ * Each hook does the same few things: find the real libpq, pass the call
+ * straight through unless it can name a placeholder (a string check), and
+ * otherwise hand it to connect.c.  While the shim itself is inside libpq
+ * (libpq's PQconnectdb calls PQconnectStart and PQconnectPoll through the
+ * PLT, so they come back here), a thread-local flag sends every hook
+ * straight to libpq: a connection is resolved once, never twice.
+ */
+#include <stdlib.h>
+
+#include "conn_registry.h"
+#include "config.h"
+#include "connect.h"
+#include "placeholder.h"
+#include "real_libpq.h"
+#include "request.h"
+
+#define HOOK __attribute__((visibility("default")))
+#define CALLER __builtin_return_address(0)
+
+static __thread int inside_shim;
+
+/* Whether the hook goes straight to the real libpq. */
+#define PASS_THROUGH(pq, may_name_placeholder) \
+	((pq) == NULL || inside_shim || !(may_name_placeholder))
+
+static struct connect_context context(const struct libpq_api *pq, const char *entry_point)
+{
+	return (struct connect_context){
+		.pq = pq,
+		.config = config_get(),
+		.env_sslmode = getenv("PGSSLMODE"),
+		.entry_point = entry_point,
+	};
+}
+
+/*
+ * The slow path of the connecting hooks.  True when the request (parsed
+ * from the call's arguments) names a placeholder: *conn is then the answer.
+ * False: the hook passes its arguments to libpq untouched.
+ */
+static bool through_placeholder(const struct libpq_api *pq, const char *entry_point,
+				struct optlist *request, bool parsed, bool asynchronous,
+				PGconn **conn)
+{
+	const char *placeholder = parsed ? request_placeholder(request, getenv("PGDATABASE")) : NULL;
+	if (placeholder != NULL) {
+		struct connect_context ctx = context(pq, entry_point);
+		inside_shim++;
+		*conn = placeholder_connect(&ctx, request, placeholder, asynchronous);
+		inside_shim--;
+	}
+	optlist_free(request);
+	return placeholder != NULL;
+}
+
+static bool ping_through_placeholder(const struct libpq_api *pq, const char *entry_point,
+				     struct optlist *request, bool parsed, PGPing *ping)
+{
+	const char *placeholder = parsed ? request_placeholder(request, getenv("PGDATABASE")) : NULL;
+	if (placeholder != NULL) {
+		struct connect_context ctx = context(pq, entry_point);
+		inside_shim++;
+		*ping = placeholder_ping(&ctx, request, placeholder);
+		inside_shim--;
+	}
+	optlist_free(request);
+	return placeholder != NULL;
+}
+
+HOOK PGconn *PQconnectdb(const char *conninfo)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, getenv("PGDATABASE"))))
+		return pq ? pq->PQconnectdb(conninfo) : NULL;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_conninfo(pq, conninfo, &request);
+	PGconn *conn;
+	return through_placeholder(pq, __func__, &request, parsed, false, &conn)
+		       ? conn : pq->PQconnectdb(conninfo);
+}
+
+HOOK PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values,
+			       int expand_dbname)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, getenv("PGDATABASE"))))
+		return pq ? pq->PQconnectdbParams(keywords, values, expand_dbname) : NULL;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
+	PGconn *conn;
+	return through_placeholder(pq, __func__, &request, parsed, false, &conn)
+		       ? conn : pq->PQconnectdbParams(keywords, values, expand_dbname);
+}
+
+HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *options,
+			  const char *tty, const char *db_name, const char *login,
+			  const char *password)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	const char *const args[] = { host, port, options, db_name, login, password, NULL };
+	const char *const names[] = { "host", "port", "options", "dbname", "user", "password", NULL };
+	if (PASS_THROUGH(pq, params_may_name_placeholder(names, args, getenv("PGDATABASE"))))
+		return pq ? pq->PQsetdbLogin(host, port, options, tty, db_name, login, password) : NULL;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_setdb_login(pq, host, port, options, db_name, login,
+					       password, &request);
+	PGconn *conn;
+	return through_placeholder(pq, __func__, &request, parsed, false, &conn)
+		       ? conn : pq->PQsetdbLogin(host, port, options, tty, db_name, login, password);
+}
+
+HOOK PGconn *PQconnectStart(const char *conninfo)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, getenv("PGDATABASE"))))
+		return pq ? pq->PQconnectStart(conninfo) : NULL;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_conninfo(pq, conninfo, &request);
+	PGconn *conn;
+	return through_placeholder(pq, __func__, &request, parsed, true, &conn)
+		       ? conn : pq->PQconnectStart(conninfo);
+}
+
+HOOK PGconn *PQconnectStartParams(const char *const *keywords, const char *const *values,
+				  int expand_dbname)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, getenv("PGDATABASE"))))
+		return pq ? pq->PQconnectStartParams(keywords, values, expand_dbname) : NULL;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
+	PGconn *conn;
+	return through_placeholder(pq, __func__, &request, parsed, true, &conn)
+		       ? conn : pq->PQconnectStartParams(keywords, values, expand_dbname);
+}
+
+HOOK PGPing PQping(const char *conninfo)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, getenv("PGDATABASE"))))
+		return pq ? pq->PQping(conninfo) : PQPING_NO_ATTEMPT;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_conninfo(pq, conninfo, &request);
+	PGPing ping;
+	return ping_through_placeholder(pq, __func__, &request, parsed, &ping)
+		       ? ping : pq->PQping(conninfo);
+}
+
+HOOK PGPing PQpingParams(const char *const *keywords, const char *const *values,
+			 int expand_dbname)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, getenv("PGDATABASE"))))
+		return pq ? pq->PQpingParams(keywords, values, expand_dbname) : PQPING_NO_ATTEMPT;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
+	PGPing ping;
+	return ping_through_placeholder(pq, __func__, &request, parsed, &ping)
+		       ? ping : pq->PQpingParams(keywords, values, expand_dbname);
+}
+
+HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (PASS_THROUGH(pq, placeholder_is(conninfo)))
+		return pq ? pq->PQconninfoParse(conninfo, errmsg) : NULL;
+	inside_shim++;
+	PQconninfoOption *options = placeholder_conninfo_parse(pq, conninfo, errmsg);
+	inside_shim--;
+	return options;
+}
+
+HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (pq == NULL)
+		return PGRES_POLLING_FAILED;
+	PostgresPollingStatusType status = pq->PQconnectPoll(conn);
+	if (!inside_shim && !conn_registry_empty() &&
+	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED))
+		placeholder_connect_finished(conn, status);
+	return status;
+}
+
+HOOK char *PQerrorMessage(const PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	const char *own = conn_registry_error(conn);
+	if (own != NULL)
+		return (char *)own;
+	return pq ? pq->PQerrorMessage(conn) : "";
+}
+
+HOOK void PQfinish(PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	conn_registry_forget(conn);
+	if (pq != NULL)
+		pq->PQfinish(conn);
+}

@@ -1,0 +1,161 @@
+/*
+ * placeholder.c - parse heroku://APP[/CONFIG_VAR][?query]; see placeholder.h.
+ *
+ * libpq already parses and percent-decodes URIs, so the placeholder is
+ * handed to PQconninfoParse() with its scheme swapped for postgresql://:
+ * APP comes back as the host, CONFIG_VAR as the dbname and the query as
+ * options.  The query is parsed on its own so that "?host=..." cannot pass
+ * for the app.
+ */
+#include "placeholder.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Heroku app names are at most 30 characters, ids are UUIDs: 100 is plenty. */
+#define APP_NAME_MAX 100
+#define CONFIG_VAR_MAX 200
+
+static const char *const credential_owned[] = {
+	"host", "hostaddr", "port", "user", "password", "dbname", "service", NULL
+};
+
+bool keyword_is_credential_owned(const char *keyword)
+{
+	for (const char *const *k = credential_owned; *k != NULL; k++)
+		if (strcmp(*k, keyword) == 0)
+			return true;
+	return false;
+}
+
+static bool all_chars(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return false;
+	return true;
+}
+
+/* Parses "postgresql://" + rest with libpq.  NULL and err filled on failure. */
+static PQconninfoOption *parse_as_uri(const struct libpq_api *pq, const char *rest,
+				      struct hpg_error *err)
+{
+	static const char uri_scheme[] = "postgresql://";
+	size_t length = strlen(rest);
+	char *uri = malloc(sizeof uri_scheme + length);
+	if (uri == NULL) {
+		hpg_error_set(err, "out of memory");
+		return NULL;
+	}
+	memcpy(uri, uri_scheme, sizeof uri_scheme - 1);
+	memcpy(uri + sizeof uri_scheme - 1, rest, length + 1);
+
+	char *libpq_error = NULL;
+	PQconninfoOption *options = pq->PQconninfoParse(uri, &libpq_error);
+	free(uri);
+	if (options == NULL) {
+		/* libpq's own words, without its trailing newline */
+		const char *why = libpq_error ? libpq_error : "out of memory\n";
+		hpg_error_set(err, "invalid placeholder: %.*s", (int)strcspn(why, "\n"), why);
+		if (libpq_error)
+			pq->PQfreemem(libpq_error);
+	}
+	return options;
+}
+
+static const char *option_value(const PQconninfoOption *options, const char *keyword)
+{
+	for (const PQconninfoOption *o = options; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, keyword) == 0)
+			return o->val && o->val[0] ? o->val : NULL;
+	return NULL;
+}
+
+/* APP and CONFIG_VAR: "app[/VAR]" with no user, password or port. */
+static bool parse_target(const struct libpq_api *pq, const char *target,
+			 struct placeholder *out, struct hpg_error *err)
+{
+	PQconninfoOption *options = parse_as_uri(pq, target, err);
+	if (options == NULL)
+		return false;
+
+	bool ok = false;
+	const char *app = option_value(options, "host");
+	const char *var = option_value(options, "dbname");
+	if (app == NULL) {
+		hpg_error_set(err, "invalid placeholder: no app name; write heroku://APP, e.g. heroku://my-app");
+	} else if (option_value(options, "user") || option_value(options, "password") ||
+		   option_value(options, "port")) {
+		hpg_error_set(err, "invalid placeholder: it names a user, password or port; "
+			      "the app's config var supplies those, so write heroku://APP");
+	} else if (strlen(app) > APP_NAME_MAX || !all_chars(app, "-") || app[0] == '-') {
+		hpg_error_set(err, "invalid placeholder: \"%.*s\" is not a Heroku app name or id "
+			      "(letters, digits and '-')", APP_NAME_MAX, app);
+	} else if (var != NULL && (strlen(var) > CONFIG_VAR_MAX || !all_chars(var, "_"))) {
+		hpg_error_set(err, "invalid placeholder: \"%.*s\" is not a config var name "
+			      "(letters, digits and '_')", CONFIG_VAR_MAX, var);
+	} else {
+		out->app = strdup(app);
+		out->config_var = strdup(var ? var : PLACEHOLDER_DEFAULT_CONFIG_VAR);
+		ok = out->app && out->config_var;
+		if (!ok)
+			hpg_error_set(err, "out of memory");
+	}
+	pq->PQconninfoFree(options);
+	return ok;
+}
+
+/* The query: ordinary libpq keywords, except those the credential owns. */
+static bool parse_query(const struct libpq_api *pq, const char *query,
+			struct placeholder *out, struct hpg_error *err)
+{
+	PQconninfoOption *options = parse_as_uri(pq, query, err);
+	if (options == NULL)
+		return false;
+
+	bool ok = true;
+	for (const PQconninfoOption *o = options; o->keyword != NULL && ok; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (keyword_is_credential_owned(o->keyword)) {
+			hpg_error_set(err, "invalid placeholder: its query sets \"%s\", which the "
+				      "app's config var supplies; remove it", o->keyword);
+			ok = false;
+		} else if (!optlist_set(&out->query, o->keyword, o->val)) {
+			hpg_error_set(err, "out of memory");
+			ok = false;
+		}
+	}
+	pq->PQconninfoFree(options);
+	return ok;
+}
+
+bool placeholder_parse(const struct libpq_api *pq, const char *text,
+		       struct placeholder *out, struct hpg_error *err)
+{
+	*out = (struct placeholder)PLACEHOLDER_INIT;
+	const char *rest = text + strlen(PLACEHOLDER_SCHEME);
+	const char *query = strchr(rest, '?');
+
+	char *target = query ? strndup(rest, (size_t)(query - rest)) : strdup(rest);
+	if (target == NULL) {
+		hpg_error_set(err, "out of memory");
+		return false;
+	}
+	/* "?" + query, so that libpq reads it as a URI with only a query. */
+	bool ok = parse_target(pq, target, out, err) &&
+		  (query == NULL || parse_query(pq, query, out, err));
+	free(target);
+	if (!ok)
+		placeholder_free(out);
+	return ok;
+}
+
+void placeholder_free(struct placeholder *ph)
+{
+	free(ph->app);
+	free(ph->config_var);
+	optlist_free(&ph->query);
+	*ph = (struct placeholder)PLACEHOLDER_INIT;
+}

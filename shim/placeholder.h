@@ -1,0 +1,50 @@
+/*
+ * placeholder.h - heroku://APP[/CONFIG_VAR][?KEYWORD=VALUE&...]
+ *
+ * A placeholder names where the credential lives instead of the credential.
+ * APP is a Heroku app name or id; CONFIG_VAR defaults to DATABASE_URL; the
+ * query holds ordinary libpq keywords, percent-decoded by libpq itself.
+ */
+#ifndef HPGSHIM_PLACEHOLDER_H
+#define HPGSHIM_PLACEHOLDER_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "error.h"
+#include "libpq_api.h"
+#include "optlist.h"
+
+#define PLACEHOLDER_SCHEME "heroku://"
+#define PLACEHOLDER_DEFAULT_CONFIG_VAR "DATABASE_URL"
+
+/* The whole cost of the pass-through path: does text start like a placeholder? */
+static inline bool placeholder_is(const char *text)
+{
+	return text != NULL && strncmp(text, PLACEHOLDER_SCHEME, strlen(PLACEHOLDER_SCHEME)) == 0;
+}
+
+struct placeholder {
+	char *app;		/* validated: letters, digits, '-' */
+	char *config_var;	/* validated: letters, digits, '_' */
+	struct optlist query;	/* libpq keywords from the query, decoded */
+};
+
+#define PLACEHOLDER_INIT {NULL, NULL, OPTLIST_INIT}
+
+/*
+ * Parses text (which placeholder_is()).  On success fills *out, which the
+ * caller releases with placeholder_free().  On failure err says why.
+ */
+bool placeholder_parse(const struct libpq_api *pq, const char *text,
+		       struct placeholder *out, struct hpg_error *err);
+
+void placeholder_free(struct placeholder *ph);
+
+/*
+ * Keywords the credential supplies.  The caller's values for them are
+ * dropped; in a placeholder's own query they are an error.
+ */
+bool keyword_is_credential_owned(const char *keyword);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * request.c - see request.h.
+ */
+#include "request.h"
+
+#include <string.h>
+
+#include "placeholder.h"
+
+static bool mentions_placeholder(const char *text)
+{
+	return text != NULL && strstr(text, PLACEHOLDER_SCHEME) != NULL;
+}
+
+bool conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase)
+{
+	return mentions_placeholder(conninfo) || placeholder_is(pgdatabase);
+}
+
+bool params_may_name_placeholder(const char *const *keywords, const char *const *values,
+				 const char *pgdatabase)
+{
+	for (size_t i = 0; keywords[i] != NULL; i++)
+		if (mentions_placeholder(values[i]))
+			return true;
+	return placeholder_is(pgdatabase);
+}
+
+/* libpq's rule for a dbname that is itself a connection string. */
+static bool is_connection_string(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0 ||
+	       strchr(s, '=') != NULL;
+}
+
+static bool add_parsed_string(const struct libpq_api *pq, const char *conninfo,
+			      struct optlist *out)
+{
+	char *error = NULL;
+	PQconninfoOption *options = pq->PQconninfoParse(conninfo, &error);
+	if (options == NULL) {
+		if (error != NULL)
+			pq->PQfreemem(error);
+		return false;
+	}
+	bool ok = optlist_add_parsed(out, options);
+	pq->PQconninfoFree(options);
+	return ok;
+}
+
+bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
+			   struct optlist *out)
+{
+	if (placeholder_is(conninfo))
+		return optlist_set(out, "dbname", conninfo);
+	return add_parsed_string(pq, conninfo, out);
+}
+
+bool request_from_params(const struct libpq_api *pq, const char *const *keywords,
+			 const char *const *values, int expand_dbname, struct optlist *out)
+{
+	bool dbname_seen = false;
+
+	/* As libpq: a NULL or empty value is not given; later keywords win;
+	 * only the first dbname is expanded. */
+	for (size_t i = 0; keywords[i] != NULL; i++) {
+		const char *value = values[i];
+		if (value == NULL || value[0] == '\0')
+			continue;
+		bool expand = expand_dbname && !dbname_seen && strcmp(keywords[i], "dbname") == 0 &&
+			      !placeholder_is(value) && is_connection_string(value);
+		if (strcmp(keywords[i], "dbname") == 0)
+			dbname_seen = true;
+		if (!(expand ? add_parsed_string(pq, value, out) : optlist_set(out, keywords[i], value))) {
+			optlist_free(out);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
+			      const char *port, const char *options, const char *db_name,
+			      const char *login, const char *password, struct optlist *out)
+{
+	/* PQsetdbLogin reads dbName first (as a connection string when it is
+	 * one), then lets its other arguments override. */
+	const char *const keywords[] = { "dbname", "host", "port", "options", "user", "password", NULL };
+	const char *const values[] = { db_name, host, port, options, login, password, NULL };
+	return request_from_params(pq, keywords, values, 1, out);
+}
+
+const char *request_placeholder(const struct optlist *request, const char *pgdatabase)
+{
+	const char *dbname = optlist_get(request, "dbname");
+	if (dbname != NULL)
+		return placeholder_is(dbname) ? dbname : NULL;
+	return placeholder_is(pgdatabase) ? pgdatabase : NULL;
+}

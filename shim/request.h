@@ -1,0 +1,46 @@
+/*
+ * request.h - the connection target of one libpq call, as options.
+ *
+ * Each connect entry point has its own shape (a conninfo string, keyword and
+ * value arrays with or without dbname expansion, PQsetdbLogin's seven
+ * arguments).  These functions turn each into one optlist, in libpq's own
+ * order of precedence, so that the rest of the shim has one shape to handle.
+ */
+#ifndef HPGSHIM_REQUEST_H
+#define HPGSHIM_REQUEST_H
+
+#include <stdbool.h>
+
+#include "libpq_api.h"
+#include "optlist.h"
+
+/*
+ * The cheap tests the hooks make before anything else: can this call name
+ * a placeholder at all?  False means pass the call through untouched.
+ * pgdatabase is getenv("PGDATABASE"); a NULL text or value is fine.
+ */
+bool conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase);
+bool params_may_name_placeholder(const char *const *keywords, const char *const *values,
+				 const char *pgdatabase);
+
+/*
+ * Each fills out (empty on entry).  False when the arguments do not parse
+ * (libpq will say why when it gets them) or memory runs out: the call then
+ * passes through untouched.
+ */
+bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
+			   struct optlist *out);
+bool request_from_params(const struct libpq_api *pq, const char *const *keywords,
+			 const char *const *values, int expand_dbname, struct optlist *out);
+bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
+			      const char *port, const char *options, const char *db_name,
+			      const char *login, const char *password, struct optlist *out);
+
+/*
+ * The placeholder the request names: its dbname, or pgdatabase when it
+ * names no dbname.  NULL when there is none.  Points into request or at
+ * pgdatabase.
+ */
+const char *request_placeholder(const struct optlist *request, const char *pgdatabase);
+
+#endif

@@ -1,0 +1,111 @@
+"""A throw-away PKI for the integration tests, made with the openssl CLI.
+
+One test CA signs the certificate that both the PostgreSQL server and the
+Heroku API stand-in present for 127.0.0.1. Two deliberately wrong pieces let
+tests prove that the shim really verifies the API's certificate: a second,
+unrelated CA (trusting it instead must fail) and a certificate from the right
+CA for the wrong host name.
+"""
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# Short-lived on purpose: nothing made here should be useful after the run.
+VALIDITY_DAYS = 3
+
+_CA_EXTENSIONS = """\
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+"""
+
+_LEAF_EXTENSIONS = """\
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = {san}
+"""
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca_cert: Path
+    ca_key: Path
+    # For 127.0.0.1, ::1 and localhost, signed by the test CA.
+    server_cert: Path
+    server_key: Path
+    # A self-signed CA that signed nothing the tests serve.
+    other_ca_cert: Path
+    # Signed by the test CA, but only for DNS:wrong.example.
+    wrong_host_cert: Path
+    wrong_host_key: Path
+
+
+def make_test_pki(directory) -> Pki:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+
+    ca_cert, ca_key = _make_cert(directory, "ca", "hpgshim test CA", _CA_EXTENSIONS)
+    other_ca_cert, _ = _make_cert(
+        directory, "other-ca", "hpgshim unrelated CA", _CA_EXTENSIONS
+    )
+    server_cert, server_key = _make_cert(
+        directory,
+        "server",
+        "127.0.0.1",
+        _LEAF_EXTENSIONS.format(san="IP:127.0.0.1, IP:::1, DNS:localhost"),
+        issuer=(ca_cert, ca_key),
+    )
+    wrong_host_cert, wrong_host_key = _make_cert(
+        directory,
+        "wrong-host",
+        "wrong.example",
+        _LEAF_EXTENSIONS.format(san="DNS:wrong.example"),
+        issuer=(ca_cert, ca_key),
+    )
+    return Pki(
+        ca_cert=ca_cert,
+        ca_key=ca_key,
+        server_cert=server_cert,
+        server_key=server_key,
+        other_ca_cert=other_ca_cert,
+        wrong_host_cert=wrong_host_cert,
+        wrong_host_key=wrong_host_key,
+    )
+
+
+def _make_cert(directory, name, common_name, extensions, issuer=None):
+    """Make NAME.pem and NAME.key; self-signed unless issuer=(cert, key)."""
+    cert = directory / f"{name}.pem"
+    key = directory / f"{name}.key"
+    # A config file of our own, rather than -subj/-addext, so the result does
+    # not depend on the defaults in the system's openssl.cnf (which, for
+    # `req -x509`, would add CA:TRUE to the leaf certificates).
+    config = directory / f"{name}.cnf"
+    config.write_text(
+        "[req]\n"
+        "prompt = no\n"
+        "distinguished_name = dn\n"
+        "x509_extensions = ext\n"
+        f"[dn]\nCN = {common_name}\n"
+        f"[ext]\n{extensions}"
+    )
+    command = [
+        "openssl", "req", "-x509",
+        "-config", config,
+        "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-noenc", "-keyout", key,
+        "-out", cert,
+        "-days", str(VALIDITY_DAYS),
+    ]  # fmt: skip
+    if issuer is not None:
+        issuer_cert, issuer_key = issuer
+        command += ["-CA", issuer_cert, "-CAkey", issuer_key]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"openssl could not make {cert}:\n{result.stderr}")
+    config.unlink()
+    return cert, key

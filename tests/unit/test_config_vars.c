@@ -1,0 +1,108 @@
+/*
+ * test_config_vars.c - the config-vars JSON, through the real cJSON.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_vars.h"
+#include "optlist.h"
+#include "unit.h"
+
+static const struct cjson_api *json(void)
+{
+	struct hpg_error err;
+	const struct cjson_api *api = cjson_api_get(&err);
+	if (api == NULL)
+		fail_msg("%s", err.text);
+	return api;
+}
+
+static bool lookup(const char *body, const char *name, char **value, struct hpg_error *err)
+{
+	return config_vars_lookup(json(), body, strlen(body), name, value, err);
+}
+
+static const char vars[] =
+	"{\"DATABASE_URL\":\"postgres://u:secretpw@h/d\","
+	"\"HEROKU_POSTGRESQL_VIOLET_URL\":\"postgres://v:secretpw2@h/d\","
+	"\"REDIS_URL\":\"redis://:secretpw3@r:6379\",\"LANG\":\"en_US.UTF-8\"}";
+
+static void test_found_and_attachment_name(void **state)
+{
+	(void)state;
+	char *value;
+	struct hpg_error err;
+	assert_true(lookup(vars, "DATABASE_URL", &value, &err));
+	assert_string_equal(value, "postgres://u:secretpw@h/d");
+	secret_free(value);
+	/* an attachment name means NAME_URL when NAME itself is not a var */
+	assert_true(lookup(vars, "HEROKU_POSTGRESQL_VIOLET", &value, &err));
+	assert_string_equal(value, "postgres://v:secretpw2@h/d");
+	secret_free(value);
+}
+
+static void test_missing_var_lists_names_never_values(void **state)
+{
+	(void)state;
+	char *value;
+	struct hpg_error err;
+	assert_false(lookup(vars, "HEROKU_POSTGRESQL_RED_URL", &value, &err));
+	assert_non_null(strstr(err.text, "no config var HEROKU_POSTGRESQL_RED_URL"));
+	assert_non_null(strstr(err.text, "DATABASE_URL, HEROKU_POSTGRESQL_VIOLET_URL, REDIS_URL"));
+	assert_null(strstr(err.text, "LANG"));
+	assert_null(strstr(err.text, "secretpw"));
+}
+
+struct bad_body {
+	const char *body;
+	const char *reason;
+};
+
+static const struct bad_body bad[] = {
+	{ "", "not a JSON object" },
+	{ "[]", "not a JSON object" },
+	{ "null", "not a JSON object" },
+	{ "42", "not a JSON object" },
+	{ "{\"DATABASE_URL\":", "not a JSON object" },
+	{ "<html>Heroku</html>", "not a JSON object" },
+	{ "{\"DATABASE_URL\":null}", "not a string" },
+	{ "{\"DATABASE_URL\":7}", "not a string" },
+	{ "{\"DATABASE_URL\":{\"a\":\"b\"}}", "not a string" },
+	{ "{}", "its *_URL config vars are: none" },
+};
+
+static void test_bad_bodies(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *value;
+		struct hpg_error err = { "" };
+		if (lookup(bad[i].body, "DATABASE_URL", &value, &err))
+			fail_msg("%s accepted", bad[i].body);
+		if (strstr(err.text, bad[i].reason) == NULL)
+			fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].body, err.text, bad[i].reason);
+	}
+}
+
+static void test_heroku_error_id(void **state)
+{
+	(void)state;
+	const char *body = "{\"id\":\"not_found\",\"message\":\"Couldn't find that app.\"}";
+	char *id = heroku_error_id(json(), body, strlen(body));
+	assert_string_equal(id, "not_found");
+	free(id);
+	const char *odd = "{\"id\":\"<script>\"}";
+	assert_null(heroku_error_id(json(), odd, strlen(odd)));
+	assert_null(heroku_error_id(json(), "x", 1));
+}
+
+int run_config_vars_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_found_and_attachment_name),
+		cmocka_unit_test(test_missing_var_lists_names_never_values),
+		cmocka_unit_test(test_bad_bodies),
+		cmocka_unit_test(test_heroku_error_id),
+	};
+	return cmocka_run_group_tests_name("config_vars", tests, NULL, NULL);
+}

@@ -1,0 +1,29 @@
+/*
+ * unit.h - shared by the cmocka unit tests of the shim's core.
+ *
+ * The core is called directly, linked against the system libpq: no
+ * LD_PRELOAD, no server, no network.
+ */
+#ifndef HPGSHIM_UNIT_H
+#define HPGSHIM_UNIT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "libpq_api.h"
+
+/* The libpq this test binary links, as the core's function table. */
+extern const struct libpq_api libpq_direct;
+
+int run_placeholder_tests(void);
+int run_credential_tests(void);
+int run_conninfo_merge_tests(void);
+int run_request_tests(void);
+int run_config_vars_tests(void);
+int run_heroku_api_tests(void);
+int run_retry_policy_tests(void);
+
+#endif
