@@ -1,2 +1,162 @@
-/* placeholder, written later */
-int main(void) { return 0; }
+/*
+ * entry_points.c - a small libpq client that calls every connect entry
+ * point the shim hooks, for the integration tests.
+ *
+ * usage: entry_points STEP...
+ *   connectdb=CONNINFO            PQconnectdb
+ *   connectdb_params=DBNAME       PQconnectdbParams, expand_dbname 1
+ *   connectdb_params_noexpand=DBNAME                 expand_dbname 0
+ *   setdb_login=DBNAME            PQsetdbLogin
+ *   connect_start=CONNINFO        PQconnectStart + the program's own PQconnectPoll loop
+ *   connect_start_params=DBNAME   PQconnectStartParams + the same loop
+ *   ping=CONNINFO                 PQping
+ *   ping_params=DBNAME            PQpingParams
+ *   conninfo_parse=CONNINFO       PQconninfoParse, then PQconnectdbParams with its options
+ *   wait                          read a line from stdin (a test changes something meanwhile)
+ *
+ * Each step prints one line: "STEP: ok user=U db=D ssl=t app=A", "STEP: ping=NAME"
+ * or "STEP: failed: MESSAGE".  The exit status is 1 when a step failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+#include <libpq-fe.h>
+
+#define APPLICATION_NAME "entry_points"
+
+/* What the server says about this session: proves the connection is real. */
+static int report(const char *step, PGconn *conn)
+{
+	int failed = 1;
+	if (conn == NULL) {
+		printf("%s: failed: NULL connection\n", step);
+		return 1;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		printf("%s: failed: %s", step, PQerrorMessage(conn));
+	} else {
+		PGresult *res = PQexec(conn,
+			"select current_user, current_database(), ssl, "
+			"current_setting('application_name') "
+			"from pg_stat_ssl where pid = pg_backend_pid()");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			printf("%s: ok user=%s db=%s ssl=%s app=%s\n", step, PQgetvalue(res, 0, 0),
+			       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+			failed = 0;
+		} else {
+			printf("%s: failed: %s", step, PQerrorMessage(conn));
+		}
+		PQclear(res);
+	}
+	PQfinish(conn);
+	return failed;
+}
+
+/* The loop an asynchronous program runs around PQconnectPoll. */
+static PGconn *poll_until_done(PGconn *conn)
+{
+	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+	while (conn != NULL && status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+		int fd = PQsocket(conn);
+		if (fd < 0)
+			break;
+		fd_set fds;
+		FD_ZERO(&fds);
+		FD_SET(fd, &fds);
+		struct timeval timeout = { 30, 0 };
+		if (status == PGRES_POLLING_READING)
+			select(fd + 1, &fds, NULL, NULL, &timeout);
+		else
+			select(fd + 1, NULL, &fds, NULL, &timeout);
+		status = PQconnectPoll(conn);
+	}
+	return conn;
+}
+
+static const char *ping_name(PGPing ping)
+{
+	switch (ping) {
+	case PQPING_OK: return "PQPING_OK";
+	case PQPING_REJECT: return "PQPING_REJECT";
+	case PQPING_NO_RESPONSE: return "PQPING_NO_RESPONSE";
+	case PQPING_NO_ATTEMPT: return "PQPING_NO_ATTEMPT";
+	}
+	return "unknown";
+}
+
+static PGconn *connect_parsed(const char *conninfo, const char *step)
+{
+	char *error = NULL;
+	PQconninfoOption *options = PQconninfoParse(conninfo, &error);
+	if (options == NULL) {
+		printf("%s: failed: %s", step, error ? error : "NULL\n");
+		PQfreemem(error);
+		return NULL;
+	}
+	/* Hand every set option back to libpq, as psycopg2 and ruby pg do. */
+	const char *keywords[64], *values[64];
+	int n = 0;
+	for (PQconninfoOption *o = options; o->keyword != NULL && n < 63; o++)
+		if (o->val != NULL) {
+			keywords[n] = o->keyword;
+			values[n++] = o->val;
+		}
+	keywords[n] = values[n] = NULL;
+	PGconn *conn = PQconnectdbParams(keywords, values, 0);
+	PQconninfoFree(options);
+	return conn;
+}
+
+static int run_step(const char *step)
+{
+	const char *eq = strchr(step, '=');
+	const char *arg = eq ? eq + 1 : "";
+	size_t name_length = eq ? (size_t)(eq - step) : strlen(step);
+	char name[64];
+	snprintf(name, sizeof name, "%.*s", (int)name_length, step);
+
+	const char *const keywords[] = { "dbname", "application_name", NULL };
+	const char *const values[] = { arg, APPLICATION_NAME, NULL };
+
+	if (strcmp(name, "wait") == 0) {
+		char line[16];
+		printf("waiting\n");
+		fflush(stdout);
+		return fgets(line, sizeof line, stdin) == NULL;
+	}
+	if (strcmp(name, "connectdb") == 0)
+		return report(name, PQconnectdb(arg));
+	if (strcmp(name, "connectdb_params") == 0)
+		return report(name, PQconnectdbParams(keywords, values, 1));
+	if (strcmp(name, "connectdb_params_noexpand") == 0)
+		return report(name, PQconnectdbParams(keywords, values, 0));
+	if (strcmp(name, "setdb_login") == 0)
+		return report(name, PQsetdbLogin(NULL, NULL, NULL, NULL, arg, NULL, NULL));
+	if (strcmp(name, "connect_start") == 0)
+		return report(name, poll_until_done(PQconnectStart(arg)));
+	if (strcmp(name, "connect_start_params") == 0)
+		return report(name, poll_until_done(PQconnectStartParams(keywords, values, 1)));
+	if (strcmp(name, "ping") == 0 || strcmp(name, "ping_params") == 0) {
+		PGPing ping = strcmp(name, "ping") == 0 ? PQping(arg) : PQpingParams(keywords, values, 1);
+		printf("%s: ping=%s\n", name, ping_name(ping));
+		return ping != PQPING_OK;
+	}
+	if (strcmp(name, "conninfo_parse") == 0) {
+		PGconn *conn = connect_parsed(arg, name);
+		return conn ? report(name, conn) : 1;
+	}
+	fprintf(stderr, "entry_points: unknown step %s\n", name);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+	for (int i = 1; i < argc; i++) {
+		failed |= run_step(argv[i]);
+		fflush(stdout);
+	}
+	return failed ? 1 : 0;
+}

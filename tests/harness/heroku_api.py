@@ -80,6 +80,7 @@ class _Response:
     status: int
     body: bytes = b""
     headers: dict = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
 
 
 @dataclass
@@ -168,13 +169,14 @@ class HerokuApiStandIn:
 
     # --- faults --------------------------------------------------------------
 
-    def set_fault(self, app=None, *, status, body=b"", headers=None, times=None):
+    def set_fault(self, app=None, *, status, body=b"", headers=None, times=None, delay=0.0):
         """Answer with status/body/headers instead of the real answer, for the
-        next `times` requests (None: until cleared). A fault for an app wins
-        over a global one (app=None), which applies to every request."""
+        next `times` requests (None: until cleared), after `delay` seconds.
+        A fault for an app wins over a global one (app=None), which applies
+        to every request."""
         if isinstance(body, str):
             body = body.encode()
-        response = _Response(status, body, dict(headers or {}))
+        response = _Response(status, body, dict(headers or {}), delay)
         with self._lock:
             self._faults.append(_Fault(app, response, times))
 
@@ -354,6 +356,7 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.stand_in._answer(
             self.command, self.path, Headers(self.headers.items()), self.server.scheme
         )
+        time.sleep(response.delay)
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -117,6 +117,15 @@ def shim_path(repo_root) -> Path:
 
 
 @pytest.fixture(scope="session")
+def entry_points(repo_root) -> Path:
+    """The small C client that calls every hooked entry point."""
+    path = repo_root / "build" / "entry_points"
+    if not path.exists():
+        pytest.fail(f"{path} not found: run make first")
+    return path
+
+
+@pytest.fixture(scope="session")
 def pki(tmp_path_factory):
     return make_test_pki(tmp_path_factory.mktemp("pki"))
 
