@@ -12,6 +12,7 @@ bool failure_is_credential_rejected(const char *message)
 	static const char *const class_28[] = {
 		"password authentication failed for user",
 		"no pg_hba.conf entry for host",
+		"pg_hba.conf rejects connection for host",
 		"authentication failed for user",
 		NULL
 	};

@@ -13,6 +13,8 @@ static void test_rejection_is_recognised(void **state)
 		"connection to server at \"h\", port 5432 failed: FATAL:  role \"u\" does not exist\n",
 		"connection to server at \"h\", port 5432 failed: FATAL:  no pg_hba.conf entry for "
 		"host \"1.2.3.4\", user \"u\", database \"d\", SSL encryption\n",
+		"connection to server at \"h\", port 5432 failed: FATAL:  pg_hba.conf rejects "
+		"connection for host \"1.2.3.4\", user \"u\", database \"d\", no encryption\n",
 	};
 	const char *const not_rejected[] = {
 		"connection to server at \"h\", port 5432 failed: Connection refused\n",
