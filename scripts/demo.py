@@ -136,7 +136,8 @@ def expect_tls(result, what: str):
     rows = psql_table(result.stdout)
     expect(len(rows) == 1, f"{what}: expected one row from pg_stat_ssl")
     expect(rows[0].get("current_user") == ROLE, f"{what}: not connected as {ROLE}")
-    expect(rows[0].get("ssl") == "t", f"{what}: the connection is not TLS (ssl = f)")
+    ssl = rows[0].get("ssl")
+    expect(ssl == "t", f"{what}: the connection is not TLS (ssl = {ssl})")
 
 
 def expect_debug(result, fragment: str, what: str):
@@ -188,7 +189,7 @@ def run_steps(demo: Demo):
     before = api.count(APP)
     result = demo.psql(f"heroku://{APP}", "-c", "select current_user")
     expect_connected(result, "step 3")
-    expect_debug(result, "server rejected the credential; fetching the credential again", "step 3")
+    expect_debug(result, "rejected the credential", "step 3")
     expect_debug(result, "retrying once", "step 3")
     expect(api.count(APP) == before + 2, "step 3: expected two requests to the API")
 
@@ -218,56 +219,66 @@ def run_steps(demo: Demo):
     expect(api.count() == before, "step 5: the shim should not have asked the API")
 
 
+def start(cleanup: ExitStack, token: str) -> Demo:
+    """PostgreSQL, the API stand-in and demo-app, each stopped or removed by
+    `cleanup` however the demo ends."""
+    base_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hpgshim-demo-")))
+    # The server's OS user (when we are root) must reach its files; the test
+    # CA's key and psql's HOME stay private.
+    base_dir.chmod(0o755)
+    pki_dir, home = base_dir / "pki", base_dir / "home"
+    for path in (pki_dir, home):
+        path.mkdir(mode=0o700)
+
+    pki = make_test_pki(pki_dir)
+    pg = PgServer(base_dir, pki)
+    # Registered before start(): a Ctrl-C while the server starts must stop
+    # it too, and `with PgServer(...)` would only stop a started one.
+    cleanup.callback(pg.stop)
+    pg.start()
+    api = cleanup.enter_context(HerokuApiStandIn(pki, token))
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        # An empty HOME: no ~/.psqlrc, ~/.netrc or ~/.postgresqlrc of the
+        # person running the demo changes what it shows.
+        "HOME": str(home),
+        "LD_PRELOAD": str(SHIM),
+        "HEROKU_API_KEY": token,
+        "HEROKU_HOST": api.url,
+        "HPGSHIM_CAINFO": str(pki.ca_cert),
+        "HPGSHIM_DEBUG": "1",
+    }
+    demo = Demo(pg, api, env, token)
+    demo.create_app()
+
+    print(f"PostgreSQL 15 on {pg.host}:{pg.port} (TLS only)")
+    print(f"Heroku API stand-in at {api.url}")
+    print(f"app {APP}: DATABASE_URL={hide_password(demo.url(demo.password))}")
+    print()
+    print(
+        "$ export HEROKU_API_KEY=*** "
+        f"HEROKU_HOST={api.url} HPGSHIM_CAINFO={pki.ca_cert} HPGSHIM_DEBUG=1"
+    )
+    print()
+    return demo
+
+
 def main() -> int:
     if not SHIM.exists():
         print(f"demo: {SHIM} not found: run make first", file=sys.stderr)
         return 1
-    # `timeout`, a closed terminal or CI send SIGTERM: turn it into an
-    # exception so that the clean-up below runs, as it does for Ctrl-C.
+    # `timeout`, a closed terminal or CI send SIGTERM: make it an exception
+    # so that the clean-up runs, as it does for Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     token = new_api_token()
-    demo = None
+    secrets = [token]
     try:
         with ExitStack() as cleanup:
-            base_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hpgshim-demo-")))
-            # The server's OS user (when we are root) must reach its files.
-            base_dir.chmod(0o755)
-            private = {name: base_dir / name for name in ("pki", "home")}
-            for path in private.values():
-                path.mkdir(mode=0o700)
-
-            pki = make_test_pki(private["pki"])
-            pg = PgServer(base_dir, pki)
-            # Registered before start(): a Ctrl-C while the server starts
-            # must stop it too, and `with` would only stop a started one.
-            cleanup.callback(pg.stop)
-            pg.start()
-            api = cleanup.enter_context(HerokuApiStandIn(pki, token))
-
-            env = {
-                "PATH": "/usr/bin:/bin",
-                "LANG": "C.UTF-8",
-                # An empty HOME: no ~/.psqlrc, ~/.netrc or ~/.postgresqlrc of
-                # the person running the demo changes what it shows.
-                "HOME": str(private["home"]),
-                "LD_PRELOAD": str(SHIM),
-                "HEROKU_API_KEY": token,
-                "HEROKU_HOST": api.url,
-                "HPGSHIM_CAINFO": str(pki.ca_cert),
-                "HPGSHIM_DEBUG": "1",
-            }
-            demo = Demo(pg, api, env, token)
-            demo.create_app()
-
-            print(f"PostgreSQL 15 on {pg.host}:{pg.port} (TLS only), Heroku API stand-in at {api.url}")
-            print(f"app {APP}: DATABASE_URL={hide_password(demo.url(demo.password))}")
-            print()
-            print(
-                "$ export HEROKU_API_KEY=*** "
-                f"HEROKU_HOST={api.url} HPGSHIM_CAINFO={pki.ca_cert} HPGSHIM_DEBUG=1"
-            )
-            print()
+            demo = start(cleanup, token)
+            secrets = demo.secrets
             run_steps(demo)
     except DemoFailed as failure:
         print(f"demo: FAILED, {failure}", file=sys.stderr)
@@ -277,8 +288,7 @@ def main() -> int:
         return 130
     except (AssertionError, OSError, RuntimeError) as error:
         # From the harness: a leaked secret, a server that would not start...
-        # Its messages name no secret, but scrub them all the same.
-        secrets = demo.secrets if demo else [token]
+        # Its messages should name no secret; scrub them all the same.
         print(f"demo: FAILED, {scrub(str(error), secrets)}", file=sys.stderr)
         return 1
 

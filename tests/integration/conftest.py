@@ -4,6 +4,7 @@ API stand-in per session, reset to a known state before every test."""
 import functools
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -224,3 +225,11 @@ def run(secrets):
     """run(cmd, env, input=None, timeout=60) -> CompletedProcess, failing
     the test if any of `secrets` shows up in the output."""
     return functools.partial(run_checked, secrets=secrets)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
