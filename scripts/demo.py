@@ -90,15 +90,17 @@ class Demo:
         self.secrets = [token]
         self.password = None
 
-    def url(self, password: str) -> str:
-        return self.pg.url(ROLE, password, DBNAME)
+    @property
+    def url(self) -> str:
+        """DATABASE_URL, as Heroku writes it, with the current password."""
+        return self.pg.url(ROLE, self.password, DBNAME)
 
     def create_app(self):
         """The app's role and database, and its DATABASE_URL."""
         self.password = new_password()
         self.secrets.append(self.password)
         self.pg.create_app_database(ROLE, self.password, DBNAME)
-        self.api.set_config_var(APP, "DATABASE_URL", self.url(self.password))
+        self.api.set_config_var(APP, "DATABASE_URL", self.url)
 
     def rotate(self):
         """A new password in PostgreSQL and in DATABASE_URL, as
@@ -106,13 +108,14 @@ class Demo:
         self.password = new_password()
         self.secrets.append(self.password)
         self.pg.set_password(ROLE, self.password)
-        self.api.set_config_var(APP, "DATABASE_URL", self.url(self.password))
+        self.api.set_config_var(APP, "DATABASE_URL", self.url)
 
     def psql(self, *args, shown_args=None):
         """Run psql under the shim, printing the command as a user would type
         it (shown_args, when the real arguments hold a password) and its
         output; return the CompletedProcess."""
         typed = shlex.join(["psql", *(shown_args or args)])
+        expect(scrub(typed, self.secrets) == typed, "a command to print holds a secret")
         print(f"$ LD_PRELOAD={SHIM_AS_TYPED} {typed}")
         result = run([PSQL, *args], self.env, timeout=30, secrets=self.secrets)
         # stderr first: the shim's lines are written as it connects, while
@@ -211,7 +214,7 @@ def run_steps(demo: Demo):
 
     step(5, "An ordinary connection string passes through untouched")
     before = api.count()
-    url = demo.url(demo.password) + "?sslmode=require"
+    url = demo.url + "?sslmode=require"
     result = demo.psql(url, "-c", TLS_QUERY, shown_args=[hide_password(url), "-c", TLS_QUERY])
     expect_connected(result, "step 5")
     expect_tls(result, "step 5")
@@ -255,7 +258,7 @@ def start(cleanup: ExitStack, token: str) -> Demo:
 
     print(f"PostgreSQL 15 on {pg.host}:{pg.port} (TLS only)")
     print(f"Heroku API stand-in at {api.url}")
-    print(f"app {APP}: DATABASE_URL={hide_password(demo.url(demo.password))}")
+    print(f"app {APP}: DATABASE_URL={hide_password(demo.url)}")
     print()
     print(
         "$ export HEROKU_API_KEY=*** "

@@ -17,6 +17,8 @@ readonly PACKAGES=(
     openssl ca-certificates
     python3 python3-pytest python3-psycopg2
     perl libdbd-pg-perl
+    # Tests that look below the shim: exported symbols, every written byte.
+    binutils strace
 )
 
 is_installed() {
