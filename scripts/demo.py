@@ -12,7 +12,6 @@ otherwise: a demo that silently shows something else is worse than none.
 Nothing it prints holds the API token or a database password.
 """
 
-import json
 import re
 import shlex
 import signal
@@ -177,16 +176,9 @@ def run_steps(demo: Demo):
 
     step(3, "The API still hands out the old credential once: rejected, fetched again, retried")
     # A snapshot of the config vars before the rotation, served as the answer
-    # to the next request only: exactly one stale answer, whatever the timing
-    # (delay_serving_old's window would depend on how fast psql starts).
-    stale = api.config_vars(APP)
-    api.set_fault(
-        APP,
-        status=200,
-        body=json.dumps(stale),
-        headers={"Content-Type": "application/json"},
-        times=1,
-    )
+    # to the next request only (delay_serving_old's window would depend on
+    # how fast psql starts).
+    api.serve_once(APP, api.config_vars(APP))
     demo.rotate()
     print("(new password set; the API's next answer still holds the old DATABASE_URL)")
     before = api.count(APP)

@@ -140,8 +140,12 @@ class HerokuApiStandIn:
             self._threads.append(thread)
 
     def stop(self):
-        for server in self._servers:
-            server.shutdown()
+        started = len(self._threads)
+        for index, server in enumerate(self._servers):
+            # shutdown() waits for serve_forever(), which a failed start()
+            # may never have reached.
+            if index < started:
+                server.shutdown()
             server.server_close()
         for thread in self._threads:
             thread.join()
@@ -190,6 +194,13 @@ class HerokuApiStandIn:
 
     def redirect_to(self, location: str, app=None, times=None):
         self.set_fault(app, status=302, headers={"Location": location}, times=times)
+
+    def serve_once(self, app: str, config_vars: dict):
+        """Answer the next request for app with these config vars (say, a
+        snapshot from before a rotation) and later ones with the real ones:
+        exactly one stale answer, whatever the timing."""
+        self.set_fault(app, status=200, body=json.dumps(config_vars),
+                       headers={"Content-Type": "application/json"}, times=1)
 
     def delay_serving_old(self, app: str, name: str, old_value: str, seconds: float):
         """For `seconds` from now, serve old_value for that var whatever its
@@ -334,6 +345,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Idle keep-alive connections and stalled handshakes end after this.
     timeout = 10
+    # Headers and body go out in two small writes; with Nagle's algorithm
+    # the second waits ~40 ms for an ACK, which no real API server makes
+    # its clients wait.
+    disable_nagle_algorithm = True
 
     def setup(self):
         self.request.settimeout(self.timeout)

@@ -64,7 +64,11 @@ class PgServer:
         self._postmaster = None
 
     def __enter__(self):
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # a server half started (or interrupted) is still stopped
+            raise
         return self
 
     def __exit__(self, *exc_info):

@@ -3,19 +3,12 @@
 Connection attempts are counted below the shim, in the server's own log
 (log_connections), and API requests in the stand-in."""
 
-import json
 import select
 import subprocess
 
 from harness import scrub
 
 APP_OK = "ok user=app_user db=app_db ssl=t"
-
-
-def serve_once(api, app, config_vars):
-    """The next request for app gets these config vars, later ones the real."""
-    api.set_fault(app, status=200, body=json.dumps(config_vars),
-                  headers={"Content-Type": "application/json"}, times=1)
 
 
 def connection_attempts(pg, user, since):
@@ -33,7 +26,7 @@ def log_offset(pg):
 def test_rotated_password_is_retried_exactly_once(run, entry_points, shim_env, api, db, pg):
     old_vars = api.config_vars("demo-app")
     db.rotate("demo-app")                 # the server now wants the new password...
-    serve_once(api, "demo-app", old_vars)  # ...but the first fetch still sees the old one
+    api.serve_once("demo-app", old_vars)  # ...but the first fetch still sees the old one
     since = log_offset(pg)
 
     result = run([str(entry_points), "connectdb=heroku://demo-app"], shim_env(HPGSHIM_DEBUG="1"))
@@ -81,7 +74,7 @@ def test_failover_to_a_new_host_is_retried(run, entry_points, shim_env, api, db,
     # holds the new one: retry once because the credential changed.
     moved = dict(api.config_vars("demo-app"))
     moved["DATABASE_URL"] = db.app.url.replace(f":{db.app.pg.port}/", f":{closed_port}/")
-    serve_once(api, "demo-app", moved)
+    api.serve_once("demo-app", moved)
 
     result = run([str(entry_points), "connectdb=heroku://demo-app"], shim_env(HPGSHIM_DEBUG="1"))
 

@@ -6,7 +6,6 @@ below the shim with strace and looks at every byte the programs write to any
 file descriptor (files, pipes, stderr, sockets).  TLS hides the token on the
 wire and SCRAM never sends the password, so neither may show up in clear."""
 
-import json
 import re
 import shutil
 from urllib.parse import quote
@@ -27,9 +26,8 @@ def test_no_secret_in_any_written_byte(run, entry_points, shim_env, api, db, sec
                                        tmp_path, home_dir):
     # Exercise every path: success, a rotation with its retry, errors, and
     # pass-through, all with debug lines on.
-    old_vars = api.config_vars("demo-app")
+    api.serve_once("demo-app", api.config_vars("demo-app"))
     db.rotate("demo-app")
-    api.set_fault("demo-app", status=200, body=json.dumps(old_vars), times=1)
     steps = ["connectdb=heroku://demo-app", "connect_start=heroku://demo-app",
              "ping=heroku://demo-app", "connectdb=heroku://no-such-app",
              "conninfo_parse=heroku://demo-app", "connectdb=" + db.other.url + "?sslmode=require"]
