@@ -117,7 +117,7 @@ def test_config_var_missing_lists_url_names_not_values(run, entry_points, shim_e
 def test_value_that_is_not_a_postgres_url(run, entry_points, shim_env, api, secrets, value, words):
     secrets.append("secretvalue")
     api.set_config_var("demo-app", "DATABASE_URL", value)
-    assert_clear_error(connect(run, entry_points, shim_env()), f"config var DATABASE_URL: its", words)
+    assert_clear_error(connect(run, entry_points, shim_env()), "config var DATABASE_URL: its", words)
 
 
 def test_heroku_host_outside_heroku_is_refused_before_any_byte(run, entry_points, shim_env, api):

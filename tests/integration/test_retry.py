@@ -3,7 +3,6 @@
 Connection attempts are counted below the shim, in the server's own log
 (log_connections), and API requests in the stand-in."""
 
-import select
 import subprocess
 
 from harness import scrub
