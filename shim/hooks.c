@@ -26,73 +26,83 @@ static __thread int inside_shim;
 #define PASS_THROUGH(pq, may_name_placeholder) \
 	((pq) == NULL || inside_shim || !(may_name_placeholder))
 
-static struct connect_context context(const struct libpq_api *pq, const char *entry_point)
+/* What a hook asks of connect.c, and what it gets back. */
+enum action { CONNECT, CONNECT_START, PING };
+union answer {
+	PGconn *conn;	/* CONNECT, CONNECT_START */
+	PGPing ping;	/* PING */
+};
+
+static const char *pgdatabase(void)
 {
-	return (struct connect_context){
-		.pq = pq,
-		.config = config_get(),
-		.env_sslmode = getenv("PGSSLMODE"),
-		.entry_point = entry_point,
-	};
+	return getenv("PGDATABASE");
 }
 
 /*
- * The slow path of the connecting hooks.  True when the request (parsed
- * from the call's arguments) names a placeholder: *conn is then the answer.
- * False: the hook passes its arguments to libpq untouched.
+ * The slow path.  True when the request (parsed from the call's arguments)
+ * names a placeholder: *answer is then the shim's.  False: the hook passes
+ * the program's own arguments to libpq.  Frees request.
  */
-static bool through_placeholder(const struct libpq_api *pq, const char *entry_point,
-				struct optlist *request, bool parsed, bool asynchronous,
-				PGconn **conn)
+static bool answer_placeholder(const struct libpq_api *pq, const char *entry_point,
+			       struct optlist *request, bool parsed, enum action action,
+			       union answer *answer)
 {
-	const char *placeholder = parsed ? request_placeholder(request, getenv("PGDATABASE")) : NULL;
+	const char *placeholder = parsed ? request_placeholder(request, pgdatabase()) : NULL;
 	if (placeholder != NULL) {
-		struct connect_context ctx = context(pq, entry_point);
+		struct connect_context ctx = {
+			.pq = pq,
+			.config = config_get(),
+			.env_sslmode = getenv("PGSSLMODE"),
+			.entry_point = entry_point,
+		};
 		inside_shim++;
-		*conn = placeholder_connect(&ctx, request, placeholder, asynchronous);
+		if (action == PING)
+			answer->ping = placeholder_ping(&ctx, request, placeholder);
+		else
+			answer->conn = placeholder_connect(&ctx, request, placeholder,
+							   action == CONNECT_START);
 		inside_shim--;
 	}
 	optlist_free(request);
 	return placeholder != NULL;
 }
 
-static bool ping_through_placeholder(const struct libpq_api *pq, const char *entry_point,
-				     struct optlist *request, bool parsed, PGPing *ping)
+static bool conninfo_answer(const struct libpq_api *pq, const char *entry_point,
+			    const char *conninfo, enum action action, union answer *answer)
 {
-	const char *placeholder = parsed ? request_placeholder(request, getenv("PGDATABASE")) : NULL;
-	if (placeholder != NULL) {
-		struct connect_context ctx = context(pq, entry_point);
-		inside_shim++;
-		*ping = placeholder_ping(&ctx, request, placeholder);
-		inside_shim--;
-	}
-	optlist_free(request);
-	return placeholder != NULL;
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_conninfo(pq, conninfo, &request);
+	return answer_placeholder(pq, entry_point, &request, parsed, action, answer);
+}
+
+static bool params_answer(const struct libpq_api *pq, const char *entry_point,
+			  const char *const *keywords, const char *const *values,
+			  int expand_dbname, enum action action, union answer *answer)
+{
+	struct optlist request = OPTLIST_INIT;
+	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
+	return answer_placeholder(pq, entry_point, &request, parsed, action, answer);
 }
 
 HOOK PGconn *PQconnectdb(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, getenv("PGDATABASE"))))
+	union answer a;
+	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	    !conninfo_answer(pq, __func__, conninfo, CONNECT, &a))
 		return pq ? pq->PQconnectdb(conninfo) : NULL;
-	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_conninfo(pq, conninfo, &request);
-	PGconn *conn;
-	return through_placeholder(pq, __func__, &request, parsed, false, &conn)
-		       ? conn : pq->PQconnectdb(conninfo);
+	return a.conn;
 }
 
 HOOK PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values,
 			       int expand_dbname)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, getenv("PGDATABASE"))))
+	union answer a;
+	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	    !params_answer(pq, __func__, keywords, values, expand_dbname, CONNECT, &a))
 		return pq ? pq->PQconnectdbParams(keywords, values, expand_dbname) : NULL;
-	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
-	PGconn *conn;
-	return through_placeholder(pq, __func__, &request, parsed, false, &conn)
-		       ? conn : pq->PQconnectdbParams(keywords, values, expand_dbname);
+	return a.conn;
 }
 
 HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *options,
@@ -100,66 +110,59 @@ HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *option
 			  const char *password)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	const char *const args[] = { host, port, options, db_name, login, password, NULL };
 	const char *const names[] = { "host", "port", "options", "dbname", "user", "password", NULL };
-	if (PASS_THROUGH(pq, params_may_name_placeholder(names, args, getenv("PGDATABASE"))))
+	const char *const args[] = { host, port, options, db_name, login, password, NULL };
+	union answer a;
+	if (PASS_THROUGH(pq, params_may_name_placeholder(names, args, pgdatabase())))
 		return pq ? pq->PQsetdbLogin(host, port, options, tty, db_name, login, password) : NULL;
 	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_setdb_login(pq, host, port, options, db_name, login,
-					       password, &request);
-	PGconn *conn;
-	return through_placeholder(pq, __func__, &request, parsed, false, &conn)
-		       ? conn : pq->PQsetdbLogin(host, port, options, tty, db_name, login, password);
+	bool parsed = request_from_setdb_login(pq, host, port, options, db_name, login, password,
+					       &request);
+	if (!answer_placeholder(pq, __func__, &request, parsed, CONNECT, &a))
+		return pq->PQsetdbLogin(host, port, options, tty, db_name, login, password);
+	return a.conn;
 }
 
 HOOK PGconn *PQconnectStart(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, getenv("PGDATABASE"))))
+	union answer a;
+	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	    !conninfo_answer(pq, __func__, conninfo, CONNECT_START, &a))
 		return pq ? pq->PQconnectStart(conninfo) : NULL;
-	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_conninfo(pq, conninfo, &request);
-	PGconn *conn;
-	return through_placeholder(pq, __func__, &request, parsed, true, &conn)
-		       ? conn : pq->PQconnectStart(conninfo);
+	return a.conn;
 }
 
 HOOK PGconn *PQconnectStartParams(const char *const *keywords, const char *const *values,
 				  int expand_dbname)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, getenv("PGDATABASE"))))
+	union answer a;
+	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	    !params_answer(pq, __func__, keywords, values, expand_dbname, CONNECT_START, &a))
 		return pq ? pq->PQconnectStartParams(keywords, values, expand_dbname) : NULL;
-	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
-	PGconn *conn;
-	return through_placeholder(pq, __func__, &request, parsed, true, &conn)
-		       ? conn : pq->PQconnectStartParams(keywords, values, expand_dbname);
+	return a.conn;
 }
 
 HOOK PGPing PQping(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, getenv("PGDATABASE"))))
+	union answer a;
+	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	    !conninfo_answer(pq, __func__, conninfo, PING, &a))
 		return pq ? pq->PQping(conninfo) : PQPING_NO_ATTEMPT;
-	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_conninfo(pq, conninfo, &request);
-	PGPing ping;
-	return ping_through_placeholder(pq, __func__, &request, parsed, &ping)
-		       ? ping : pq->PQping(conninfo);
+	return a.ping;
 }
 
 HOOK PGPing PQpingParams(const char *const *keywords, const char *const *values,
 			 int expand_dbname)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, getenv("PGDATABASE"))))
+	union answer a;
+	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	    !params_answer(pq, __func__, keywords, values, expand_dbname, PING, &a))
 		return pq ? pq->PQpingParams(keywords, values, expand_dbname) : PQPING_NO_ATTEMPT;
-	struct optlist request = OPTLIST_INIT;
-	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
-	PGPing ping;
-	return ping_through_placeholder(pq, __func__, &request, parsed, &ping)
-		       ? ping : pq->PQpingParams(keywords, values, expand_dbname);
+	return a.ping;
 }
 
 HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
