@@ -46,6 +46,8 @@ static void read_environment(void)
 		config.timeout_seconds = HPGSHIM_DEFAULT_TIMEOUT;
 	config.cache_ttl_seconds = config_parse_seconds(getenv("HPGSHIM_CACHE_TTL"),
 							HPGSHIM_DEFAULT_CACHE_TTL);
+	config.rotation_wait_seconds = config_parse_seconds(getenv("HPGSHIM_ROTATION_WAIT"),
+							    HPGSHIM_DEFAULT_ROTATION_WAIT);
 	debug_enable(config.debug);
 }
 

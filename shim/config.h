@@ -9,6 +9,8 @@
  *   HPGSHIM_CAINFO      CA bundle for the API; unset: the system store
  *   HPGSHIM_TIMEOUT     seconds one API request may take; default 10
  *   HPGSHIM_CACHE_TTL   seconds a fetched credential is reused; default 0 (never)
+ *   HPGSHIM_ROTATION_WAIT  seconds to wait for a rejected credential's config
+ *                       var to change before the one retry; default 10
  *   HPGSHIM_DEBUG       1: one line per decision on stderr; default 0
  *
  * PGDATABASE and PGSSLMODE are libpq's and are read at each connect, as
@@ -25,11 +27,18 @@ struct hpg_config {
 	const char *cainfo;		/* NULL when unset */
 	long timeout_seconds;
 	long cache_ttl_seconds;
+	long rotation_wait_seconds;
 	bool debug;
 };
 
 #define HPGSHIM_DEFAULT_TIMEOUT 10
 #define HPGSHIM_DEFAULT_CACHE_TTL 0
+/*
+ * Heroku rotates a credential by changing the role's password, then the
+ * config var, a release apart: seconds, not minutes.  10 s covers that
+ * without making a password that is simply wrong hang a program for long.
+ */
+#define HPGSHIM_DEFAULT_ROTATION_WAIT 10
 
 /* The configuration, read from the environment on first call. */
 const struct hpg_config *config_get(void);

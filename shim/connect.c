@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conn_registry.h"
 #include "conninfo_merge.h"
@@ -15,6 +16,7 @@
 #include "debug.h"
 #include "placeholder.h"
 #include "retry_policy.h"
+#include "single_flight.h"
 
 /* Everything known about one placeholder connection. */
 struct resolution {
@@ -48,31 +50,90 @@ static void describe_failure(const struct resolution *r, const struct hpg_error 
 		*message = NULL;
 }
 
-static struct fetch_settings fetch_settings(const struct hpg_config *config)
+/*
+ * The time one fetch may take: HPGSHIM_TIMEOUT, or less when the caller
+ * gave connect_timeout (which libpq reads as at least 2 s), so that the
+ * caller's own bound on connecting holds for the API request too.
+ */
+static long fetch_timeout_ms(const struct connect_context *ctx, const struct optlist *request,
+			     const struct resolution *r)
 {
-	return (struct fetch_settings){
+	long timeout = ctx->config->timeout_seconds;
+	const char *given = optlist_get(&r->ph.query, "connect_timeout");
+	if (given == NULL)
+		given = optlist_get(request, "connect_timeout");
+	long connect_timeout = config_parse_seconds(given, 0);
+	if (connect_timeout > 0)
+		timeout = connect_timeout < 2 ? 2 : connect_timeout < timeout ? connect_timeout : timeout;
+	return timeout * 1000;
+}
+
+/* One fetch, shared by the threads that ask for the same credential at once. */
+struct fetch_job {
+	const struct connect_context *ctx;
+	const struct resolution *r;
+	bool fresh;		/* unconditional: the held credential failed */
+	long timeout_ms;
+};
+
+static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *err)
+{
+	const struct fetch_job *job = arg;
+	const struct hpg_config *config = job->ctx->config;
+	struct credential held = CREDENTIAL_INIT;
+	char *etag = NULL;
+	if (!job->fresh)
+		cache_get_validator(job->r->cache_key, &held, &etag);
+
+	struct fetch_settings settings = {
 		.heroku_host = config->heroku_host,
 		.token = config->token,
 		.cainfo = config->cainfo,
-		.timeout_seconds = config->timeout_seconds,
+		.if_none_match = etag,
+		.timeout_ms = job->timeout_ms,
 	};
+	struct fetch_result result;
+	bool ok = credential_fetch(job->ctx->pq, &settings, job->r->ph.app, job->r->ph.config_var,
+				   &result, err);
+	if (ok && result.not_modified) {
+		hpg_debug("HTTP 304: the credential held is current");
+		cache_confirm(job->r->cache_key);
+		*out = held;
+		held = (struct credential)CREDENTIAL_INIT;
+	} else if (ok) {
+		cache_put(job->r->cache_key, &result.cred, result.etag);
+		*out = result.cred;
+		result.cred = (struct credential)CREDENTIAL_INIT;
+	}
+	credential_free(&held);
+	free(etag);
+	fetch_result_free(&result);
+	return ok;
 }
 
-/* Fills r->cred from the cache (unless fresh is asked for) or the API. */
-static bool obtain_credential(const struct connect_context *ctx, struct resolution *r,
-			      bool fresh, struct hpg_error *err)
+/*
+ * Fills r->cred: from the cache within HPGSHIM_CACHE_TTL, else from the API
+ * (conditionally when a credential and its ETag are held, unconditionally
+ * when fresh is asked for), one request per key however many threads ask.
+ */
+static bool obtain_credential(const struct connect_context *ctx, const struct optlist *request,
+			      struct resolution *r, bool fresh, struct hpg_error *err)
 {
 	credential_free(&r->cred);
-	if (!fresh && cache_get(r->cache_key, ctx->config->cache_ttl_seconds, &r->cred)) {
+	if (!fresh && cache_get_fresh(r->cache_key, ctx->config->cache_ttl_seconds, &r->cred)) {
 		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
 			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
 		return true;
 	}
-	struct fetch_settings settings = fetch_settings(ctx->config);
-	if (!credential_fetch(ctx->pq, &settings, r->ph.app, r->ph.config_var, &r->cred, err))
+	struct fetch_job job = { ctx, r, fresh, fetch_timeout_ms(ctx, request, r) };
+	char *flight = NULL;
+	if (asprintf(&flight, "%s%s", r->cache_key, fresh ? "\nfresh" : "") < 0) {
+		hpg_error_set(err, "out of memory");
 		return false;
-	cache_put(r->cache_key, &r->cred);
-	return true;
+	}
+	bool ok = single_flight(flight, run_fetch_job, &job, &r->cred, err);
+	free(flight);
+	return ok;
 }
 
 /* r->options from the request and r->cred. */
@@ -104,7 +165,7 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
-	return obtain_credential(ctx, r, false, err) && merge_options(ctx, request, r, err);
+	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
 }
 
 /*
@@ -147,6 +208,54 @@ static PGconn *connect_options(const struct connect_context *ctx, const struct o
 					  (const char *const *)options->values, 0);
 }
 
+static long monotonic_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/*
+ * Heroku changes the database's password and the config var at nearly, not
+ * exactly, the same moment.  While the config var still holds the credential
+ * the server just rejected, poll it (0.25 s, 0.5 s, 1 s, then every 2 s) for
+ * up to HPGSHIM_ROTATION_WAIT seconds.  True when it changed.
+ */
+static bool wait_for_rotation(const struct connect_context *ctx, const struct optlist *request,
+			      struct resolution *r, const struct credential *rejected)
+{
+	long budget_ms = ctx->config->rotation_wait_seconds * 1000;
+	long deadline = monotonic_ms() + budget_ms;
+	long pause_ms = 250;
+	struct hpg_error err;
+
+	if (budget_ms <= 0)
+		return false;
+	hpg_debug("the config var still holds the rejected credential; waiting up to %ld s for "
+		  "it to change (HPGSHIM_ROTATION_WAIT)", ctx->config->rotation_wait_seconds);
+	for (;;) {
+		long left = deadline - monotonic_ms();
+		if (left <= 0) {
+			hpg_debug("the credential did not change within %ld s",
+				  ctx->config->rotation_wait_seconds);
+			return false;
+		}
+		long ms = pause_ms < left ? pause_ms : left;
+		struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
+		nanosleep(&pause, NULL);
+		pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
+		if (!obtain_credential(ctx, request, r, true, &err)) {
+			hpg_debug("while waiting: %s", err.text);
+			credential_free(&r->cred);
+			if (!credential_copy(&r->cred, rejected))
+				return false;
+		} else if (!credential_equal(rejected, &r->cred)) {
+			hpg_debug("the config var holds a new credential");
+			return true;
+		}
+	}
+}
+
 /* After a failed synchronous connect: fetch again, maybe retry once. */
 static PGconn *retry_once(const struct connect_context *ctx, const struct optlist *request,
 			  struct resolution *r, PGconn *conn)
@@ -160,13 +269,17 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 		return conn;
 	hpg_debug("connection failed%s; fetching the credential again",
 		  rejected ? ": the server rejected the credential" : "");
-	if (!obtain_credential(ctx, r, true, &err)) {
+	if (!obtain_credential(ctx, request, r, true, &err)) {
 		hpg_debug("no retry: %s", err.text);
 		credential_free(&failed);
 		return conn;
 	}
-	enum retry_decision decision = retry_decide(rejected, !credential_equal(&failed, &r->cred));
+	bool changed = !credential_equal(&failed, &r->cred);
+	if (rejected && !changed)
+		changed = wait_for_rotation(ctx, request, r, &failed);
 	credential_free(&failed);
+
+	enum retry_decision decision = retry_decide(rejected, changed);
 	if (decision == RETRY_NO) {
 		hpg_debug("no retry: the config var holds the same credential");
 		return conn;

@@ -16,6 +16,7 @@ struct entry {
 	struct entry *next;
 	char *key;
 	struct credential cred;
+	char *etag;			/* NULL: the API sent none */
 	struct timespec fetched;	/* CLOCK_MONOTONIC */
 	bool stale;
 };
@@ -23,12 +24,29 @@ struct entry {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *entries;
 
-static struct entry *find(const char *key)
+/* The usable entry for key, with the lock held; NULL if none. */
+static struct entry *find_usable(const char *key)
+{
+	for (struct entry *e = entries; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e->stale ? NULL : e;
+	return NULL;
+}
+
+static struct entry *find_or_add(const char *key)
 {
 	for (struct entry *e = entries; e != NULL; e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
-	return NULL;
+	struct entry *e = calloc(1, sizeof *e);
+	if (e == NULL || (e->key = strdup(key)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->stale = true;
+	e->next = entries;
+	entries = e;
+	return e;
 }
 
 static double seconds_since(const struct timespec *then)
@@ -38,48 +56,65 @@ static double seconds_since(const struct timespec *then)
 	return (double)(now.tv_sec - then->tv_sec) + (double)(now.tv_nsec - then->tv_nsec) / 1e9;
 }
 
-bool cache_get(const char *key, long ttl_seconds, struct credential *out)
+static void lock_cache(void)
+{
+	fork_safety_register(&lock);
+	pthread_mutex_lock(&lock);
+}
+
+bool cache_get_fresh(const char *key, long ttl_seconds, struct credential *out)
 {
 	if (ttl_seconds <= 0)
 		return false;
-	fork_safety_register(&lock);
-	bool hit = false;
-	pthread_mutex_lock(&lock);
-	struct entry *e = find(key);
-	if (e != NULL && !e->stale && seconds_since(&e->fetched) < (double)ttl_seconds)
-		hit = credential_copy(out, &e->cred);
+	lock_cache();
+	struct entry *e = find_usable(key);
+	bool hit = e != NULL && seconds_since(&e->fetched) < (double)ttl_seconds &&
+		   credential_copy(out, &e->cred);
 	pthread_mutex_unlock(&lock);
 	return hit;
 }
 
-void cache_put(const char *key, const struct credential *cred)
+bool cache_get_validator(const char *key, struct credential *out, char **etag)
 {
-	fork_safety_register(&lock);
-	pthread_mutex_lock(&lock);
-	struct entry *e = find(key);
-	if (e == NULL && (e = calloc(1, sizeof *e)) != NULL) {
-		if ((e->key = strdup(key)) == NULL) {
-			free(e);
-			e = NULL;
-		} else {
-			e->next = entries;
-			entries = e;
-		}
+	lock_cache();
+	struct entry *e = find_usable(key);
+	bool hit = e != NULL && e->etag != NULL && (*etag = strdup(e->etag)) != NULL;
+	if (hit && !credential_copy(out, &e->cred)) {
+		free(*etag);
+		hit = false;
 	}
+	pthread_mutex_unlock(&lock);
+	return hit;
+}
+
+void cache_put(const char *key, const struct credential *cred, const char *etag)
+{
+	lock_cache();
+	struct entry *e = find_or_add(key);
 	if (e != NULL) {
 		credential_free(&e->cred);
+		free(e->etag);
+		e->etag = etag ? strdup(etag) : NULL;
 		e->stale = !credential_copy(&e->cred, cred);
 		clock_gettime(CLOCK_MONOTONIC, &e->fetched);
 	}
 	pthread_mutex_unlock(&lock);
 }
 
+void cache_confirm(const char *key)
+{
+	lock_cache();
+	struct entry *e = find_usable(key);
+	if (e != NULL)
+		clock_gettime(CLOCK_MONOTONIC, &e->fetched);
+	pthread_mutex_unlock(&lock);
+}
+
 void cache_mark_stale(const char *key)
 {
-	fork_safety_register(&lock);
-	pthread_mutex_lock(&lock);
-	struct entry *e = find(key);
-	if (e != NULL)
-		e->stale = true;
+	lock_cache();
+	for (struct entry *e = entries; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			e->stale = true;
 	pthread_mutex_unlock(&lock);
 }

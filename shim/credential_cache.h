@@ -1,10 +1,12 @@
 /*
  * credential_cache.h - fetched credentials, per API host, app and config var.
  *
- * With HPGSHIM_CACHE_TTL=0 (the default) nothing is served from here: every
- * connect asks the API.  A credential the server rejected, or one whose
- * asynchronous connection failed, is marked stale and never served again.
- * Thread-safe and fork-safe (the lock is held across fork()).
+ * Within HPGSHIM_CACHE_TTL seconds of a fetch no request is made.  After
+ * that (and always with the default TTL of 0) the held credential and its
+ * ETag make the next request a conditional one: an unchanged credential
+ * costs a 304.  A credential the server rejected, or whose asynchronous
+ * connection failed, is marked stale: never served again, and the next
+ * fetch is unconditional.  Thread-safe; the lock is held across fork().
  */
 #ifndef HPGSHIM_CREDENTIAL_CACHE_H
 #define HPGSHIM_CREDENTIAL_CACHE_H
@@ -13,13 +15,19 @@
 
 #include "credential.h"
 
-/* Copies a fresh, not stale credential for key into *out; false on a miss. */
-bool cache_get(const char *key, long ttl_seconds, struct credential *out);
+/* Copies the credential for key if fetched less than ttl_seconds ago and not stale. */
+bool cache_get_fresh(const char *key, long ttl_seconds, struct credential *out);
 
-/* Stores a copy of cred for key, fresh from now. */
-void cache_put(const char *key, const struct credential *cred);
+/* Copies the credential for key and its ETag (malloc'd), if not stale and it has one. */
+bool cache_get_validator(const char *key, struct credential *out, char **etag);
 
-/* The next cache_get() for key misses. */
+/* Stores a copy of cred and etag (NULL: none) for key, fetched now. */
+void cache_put(const char *key, const struct credential *cred, const char *etag);
+
+/* The API confirmed (HTTP 304) the credential held for key: fetched now. */
+void cache_confirm(const char *key);
+
+/* Neither served nor used as a validator again until the next cache_put(). */
 void cache_mark_stale(const char *key);
 
 #endif

@@ -1,14 +1,46 @@
 /*
  * credential_fetch.c - see credential_fetch.h.
  */
+#define _GNU_SOURCE
 #include "credential_fetch.h"
 
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 
+#include "api_handle.h"
 #include "config_vars.h"
 #include "debug.h"
 #include "heroku_api.h"
 #include "optlist.h"
+
+/* The pause before the one more try: 250 ms plus up to 250 ms of jitter, so
+ * that a fleet of CI jobs hit by the same outage does not come back at once. */
+#define RETRY_PAUSE_MS 250
+#define RETRY_JITTER_MS 250
+
+bool fetch_should_try_again(bool answered, long status, bool transient)
+{
+	return answered ? status >= 500 && status <= 599 : transient;
+}
+
+static long monotonic_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static long pause_with_jitter(void)
+{
+	unsigned int random = 0;
+	if (getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
+		random = (unsigned int)monotonic_ms();
+	long ms = RETRY_PAUSE_MS + (long)(random % RETRY_JITTER_MS);
+	struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&pause, NULL);
+	return ms;
+}
 
 /* Reads the credential out of a 200 answer. */
 static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json,
@@ -26,10 +58,37 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 	return ok;
 }
 
+/* One request, and one more when the first failed in a way that may pass. */
+static bool request_with_one_more_try(const struct curl_api *curl, struct api_request *req,
+				      struct api_response *res, struct hpg_error *err)
+{
+	long deadline = monotonic_ms() + req->timeout_ms;
+	CURL *handle = api_handle_acquire(curl);
+	if (handle == NULL) {
+		hpg_error_set(err, "libcurl could not start a request");
+		return false;
+	}
+	bool answered = api_get_config_vars(curl, handle, req, res, err);
+	if (fetch_should_try_again(answered, res->status, res->transient)) {
+		hpg_debug("GET %s/apps/%s/config-vars: %s; trying once more", req->base_url,
+			  req->app, answered ? "server error" : err->text);
+		long paused = pause_with_jitter();
+		req->timeout_ms = deadline - monotonic_ms();
+		if (req->timeout_ms > 0) {
+			hpg_debug("one more request after %ld ms", paused);
+			api_response_free(res);
+			answered = api_get_config_vars(curl, handle, req, res, err);
+		}
+	}
+	api_handle_release(curl, handle);
+	return answered;
+}
+
 bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *settings,
-		      const char *app, const char *config_var, struct credential *out,
+		      const char *app, const char *config_var, struct fetch_result *out,
 		      struct hpg_error *err)
 {
+	*out = (struct fetch_result)FETCH_RESULT_INIT;
 	const struct curl_api *curl = curl_api_get(err);
 	const struct cjson_api *json = curl ? cjson_api_get(err) : NULL;
 	if (json == NULL)
@@ -44,15 +103,20 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 		.app = app,
 		.token = settings->token,
 		.cainfo = settings->cainfo,
-		.timeout_seconds = settings->timeout_seconds,
+		.if_none_match = settings->if_none_match,
+		.timeout_ms = settings->timeout_ms,
 	};
 	struct api_response res;
-	bool ok = api_get_config_vars(curl, &req, &res, err);
+	bool ok = request_with_one_more_try(curl, &req, &res, err);
 	if (ok) {
-		hpg_debug("GET %s/apps/%s/config-vars: HTTP %ld in %.0f ms", base_url, app,
-			  res.status, res.seconds * 1000);
-		if (res.status == 200) {
-			ok = read_answer(pq, json, &res, config_var, out, err);
+		hpg_debug("GET %s/apps/%s/config-vars: HTTP %ld in %.0f ms (RateLimit-Remaining %ld)",
+			  base_url, app, res.status, res.seconds * 1000, res.ratelimit_remaining);
+		if (res.status == 304 && settings->if_none_match != NULL) {
+			out->not_modified = true;
+		} else if (res.status == 200) {
+			ok = read_answer(pq, json, &res, config_var, &out->cred, err);
+			out->etag = res.etag;
+			res.etag = NULL;
 		} else {
 			char *id = heroku_error_id(json, res.body, res.length);
 			api_status_explain(res.status, res.sent_credentials, app, id, err);
@@ -62,5 +126,14 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 		api_response_free(&res);
 	}
 	free(base_url);
+	if (!ok)
+		fetch_result_free(out);
 	return ok;
+}
+
+void fetch_result_free(struct fetch_result *result)
+{
+	credential_free(&result->cred);
+	free(result->etag);
+	*result = (struct fetch_result)FETCH_RESULT_INIT;
 }

@@ -3,7 +3,8 @@
  *
  * GET /apps/{APP}/config-vars, find the config var, read its URL: each step
  * has its own module (heroku_api, config_vars, credential); this one puts
- * them in order and turns what went wrong into one sentence.
+ * them in order, tries once more after a 5xx or a network failure, and
+ * turns what went wrong into one sentence.
  */
 #ifndef HPGSHIM_CREDENTIAL_FETCH_H
 #define HPGSHIM_CREDENTIAL_FETCH_H
@@ -18,12 +19,26 @@ struct fetch_settings {
 	const char *heroku_host;	/* HEROKU_HOST, or NULL */
 	const char *token;		/* HEROKU_API_KEY, or NULL for ~/.netrc */
 	const char *cainfo;		/* HPGSHIM_CAINFO, or NULL */
-	long timeout_seconds;
+	const char *if_none_match;	/* ETag of the credential held, or NULL */
+	long timeout_ms;		/* for all tries together */
 };
 
-/* Fills *out (release with credential_free()), or err with the reason. */
+struct fetch_result {
+	bool not_modified;	/* HTTP 304: the credential held is current; cred is empty */
+	struct credential cred;
+	char *etag;		/* malloc'd, or NULL */
+};
+
+#define FETCH_RESULT_INIT {false, CREDENTIAL_INIT, NULL}
+
+/* Fills *out (release with fetch_result_free()), or err with the reason. */
 bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *settings,
-		      const char *app, const char *config_var, struct credential *out,
+		      const char *app, const char *config_var, struct fetch_result *out,
 		      struct hpg_error *err);
+
+void fetch_result_free(struct fetch_result *result);
+
+/* Whether a request that ended so is worth one more, after a short pause. */
+bool fetch_should_try_again(bool answered, long status, bool transient);
 
 #endif

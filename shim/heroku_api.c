@@ -119,6 +119,61 @@ static size_t collect_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* The value of header `name` if line is that header, trimmed; else NULL. */
+static char *header_value(const char *line, size_t size, const char *name)
+{
+	size_t name_length = strlen(name);
+	if (size <= name_length || strncasecmp(line, name, name_length) != 0)
+		return NULL;
+	const char *value = line + name_length;
+	const char *end = line + size;
+	while (value < end && (*value == ' ' || *value == '\t'))
+		value++;
+	while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	return strndup(value, (size_t)(end - value));
+}
+
+static size_t collect_header(char *line, size_t size, size_t nmemb, void *userp)
+{
+	struct api_response *res = userp;
+	size_t n = size * nmemb;
+	char *value;
+
+	if ((value = header_value(line, n, "etag:")) != NULL) {
+		free(res->etag);
+		res->etag = value;
+	} else if ((value = header_value(line, n, "ratelimit-remaining:")) != NULL) {
+		char *end;
+		long remaining = strtol(value, &end, 10);
+		res->ratelimit_remaining = (*value && !*end) ? remaining : -1;
+		free(value);
+	}
+	return n;
+}
+
+/* Failures in which the API was not heard, and one more try may be: the
+ * connection was refused or reset, or the answer broke off.  A timeout has
+ * spent the time already; a certificate that does not verify will not
+ * verify on the next try either. */
+static bool transient_failure(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Notes whether libcurl sent an Authorization header (from HEROKU_API_KEY or
  * ~/.netrc) without keeping or printing it. */
 static int watch_headers(CURL *handle, curl_infotype type, char *data, size_t size, void *userp)
@@ -140,21 +195,34 @@ static void slist_free_wiped(const struct curl_api *curl, struct curl_slist *lis
 	curl->curl_slist_free_all(list);
 }
 
-bool api_get_config_vars(const struct curl_api *curl, const struct api_request *req,
-			 struct api_response *out, struct hpg_error *err)
+/* Appends "Name: value" to headers; false when out of memory. */
+static bool add_header(const struct curl_api *curl, struct curl_slist **headers,
+		       const char *name, const char *value)
+{
+	char *line = NULL;
+	if (asprintf(&line, "%s: %s", name, value) < 0)
+		return false;
+	struct curl_slist *grown = curl->curl_slist_append(*headers, line);
+	secret_free(line); /* libcurl copied it; it may be the token */
+	if (grown == NULL)
+		return false;
+	*headers = grown;
+	return true;
+}
+
+bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
+			 const struct api_request *req, struct api_response *out,
+			 struct hpg_error *err)
 {
 	char *escaped_app = NULL, *url = NULL, *auth = NULL;
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE] = "";
 	struct body_sink sink = { out, false };
-	bool ok = false;
+	bool ok = false, transient = false;
 
 	*out = (struct api_response)API_RESPONSE_INIT;
-	CURL *handle = curl->curl_easy_init();
-	if (handle == NULL) {
-		hpg_error_set(err, "libcurl could not start a request");
-		return false;
-	}
+	/* Forget the last request's options; keep its connection and TLS session. */
+	curl->curl_easy_reset(handle);
 	escaped_app = curl->curl_easy_escape(handle, req->app, 0);
 	if (escaped_app == NULL ||
 	    asprintf(&url, "%s/apps/%s/config-vars", req->base_url, escaped_app) < 0) {
@@ -163,16 +231,12 @@ bool api_get_config_vars(const struct curl_api *curl, const struct api_request *
 		goto done;
 	}
 
-	headers = curl->curl_slist_append(headers, "Accept: application/vnd.heroku+json; version=3");
-	if (req->token != NULL) {
-		if (asprintf(&auth, "Authorization: Bearer %s", req->token) < 0) {
-			auth = NULL;
-			hpg_error_set(err, "out of memory");
-			goto done;
-		}
-		headers = curl->curl_slist_append(headers, auth);
-	}
-	if (headers == NULL) {
+	if (asprintf(&auth, "Bearer %s", req->token ? req->token : "") < 0)
+		auth = NULL;
+	if (auth == NULL ||
+	    !add_header(curl, &headers, "Accept", "application/vnd.heroku+json; version=3") ||
+	    (req->token && !add_header(curl, &headers, "Authorization", auth)) ||
+	    (req->if_none_match && !add_header(curl, &headers, "If-None-Match", req->if_none_match))) {
 		hpg_error_set(err, "out of memory");
 		goto done;
 	}
@@ -189,11 +253,13 @@ bool api_get_config_vars(const struct curl_api *curl, const struct api_request *
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_NOSIGNAL, 1L);	/* no SIGALRM in someone else's threads */
-	SET(CURLOPT_TIMEOUT, req->timeout_seconds);
-	SET(CURLOPT_CONNECTTIMEOUT, req->timeout_seconds);
+	SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HEROKU_API_BODY_MAX);
 	SET(CURLOPT_WRITEFUNCTION, collect_body);
 	SET(CURLOPT_WRITEDATA, &sink);
+	SET(CURLOPT_HEADERFUNCTION, collect_header);
+	SET(CURLOPT_HEADERDATA, out);
 	SET(CURLOPT_ERRORBUFFER, curl_error);
 	SET(CURLOPT_VERBOSE, 1L);	/* only for watch_headers: nothing is printed */
 	SET(CURLOPT_DEBUGFUNCTION, watch_headers);
@@ -218,22 +284,24 @@ bool api_get_config_vars(const struct curl_api *curl, const struct api_request *
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
 			      "check HEROKU_HOST", HEROKU_API_BODY_MAX);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		hpg_error_set(err, "the Heroku API did not answer within %ld s (HPGSHIM_TIMEOUT); "
-			      "check your network or try again", req->timeout_seconds);
+		hpg_error_set(err, "the Heroku API did not answer within %.1f s (HPGSHIM_TIMEOUT, "
+			      "or the connection's connect_timeout); check your network or try again",
+			      (double)req->timeout_ms / 1000);
 	} else {
 		hpg_error_set(err, "cannot reach the Heroku API at %s: %s; check your network, "
 			      "proxy and HEROKU_HOST", req->base_url,
 			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
 	}
+	transient = !ok && transient_failure(rc) && !sink.too_large;
 done:
 	slist_free_wiped(curl, headers);
-	if (auth != NULL)
-		secret_free(auth);
+	secret_free(auth);
 	free(url);
 	curl->curl_free(escaped_app);
-	curl->curl_easy_cleanup(handle);
-	if (!ok)
+	if (!ok) {
 		api_response_free(out);
+		out->transient = transient;
+	}
 	return ok;
 }
 
@@ -243,6 +311,7 @@ void api_response_free(struct api_response *res)
 		explicit_bzero(res->body, res->length);
 		free(res->body);
 	}
+	free(res->etag);
 	*res = (struct api_response)API_RESPONSE_INIT;
 }
 

@@ -32,25 +32,33 @@ struct api_request {
 	const char *app;	/* validated by placeholder_parse() */
 	const char *token;	/* HEROKU_API_KEY, or NULL to let libcurl read ~/.netrc */
 	const char *cainfo;	/* CA bundle for the API, or NULL for the system store */
-	long timeout_seconds;
+	const char *if_none_match;	/* ETag of the answer the caller holds, or NULL */
+	long timeout_ms;	/* for the whole request, connecting included */
 };
 
 struct api_response {
 	long status;		/* HTTP status, 0 when no answer came */
 	bool sent_credentials;	/* whether an Authorization header went out */
+	bool transient;		/* no answer, for a reason one more try may mend */
 	char *body;		/* malloc'd, NUL-terminated; api_response_free() wipes it */
 	size_t length;
+	char *etag;		/* the ETag header, malloc'd, or NULL */
+	long ratelimit_remaining;	/* the RateLimit-Remaining header, or -1 */
 	double seconds;		/* total time of the request */
 };
 
-#define API_RESPONSE_INIT {0, false, NULL, 0, 0.0}
+#define API_RESPONSE_INIT {0, false, false, NULL, 0, NULL, -1, 0.0}
 
 /*
- * Performs the request.  True when an HTTP answer came back, whatever its
- * status; false with err filled for a network, TLS or timeout failure.
+ * Performs the request on handle, which the caller owns and may reuse for
+ * the next request (libcurl then keeps the connection and TLS session).
+ * True when an HTTP answer came back, whatever its status; false with err
+ * filled for a network, TLS or timeout failure (out->transient tells
+ * whether trying again may help).
  */
-bool api_get_config_vars(const struct curl_api *curl, const struct api_request *req,
-			 struct api_response *out, struct hpg_error *err);
+bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
+			 const struct api_request *req, struct api_response *out,
+			 struct hpg_error *err);
 
 void api_response_free(struct api_response *res);
 

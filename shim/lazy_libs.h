@@ -27,6 +27,7 @@
 	X(curl_easy_getinfo)  \
 	X(curl_easy_strerror) \
 	X(curl_easy_cleanup)  \
+	X(curl_easy_reset)    \
 	X(curl_easy_escape)   \
 	X(curl_free)          \
 	X(curl_slist_append)  \

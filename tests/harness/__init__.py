@@ -3,11 +3,12 @@ Platform API stand-in, and a leak-checking way to run programs."""
 
 from .certs import Pki, make_test_pki
 from .credentials import new_api_token, new_password
-from .heroku_api import HerokuApiStandIn, Request
+from .heroku_api import Delivery, HerokuApiStandIn, Request
 from .pgserver import PSQL, PgServer
 from .process import run, scrub
 
 __all__ = [
+    "Delivery",
     "PSQL",
     "HerokuApiStandIn",
     "PgServer",

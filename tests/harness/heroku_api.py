@@ -9,9 +9,12 @@ shim made.
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 import re
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -81,6 +84,17 @@ class _Response:
     body: bytes = b""
     headers: dict = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
+    how: "Delivery | None" = None  # how the body goes out; None: all at once
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Ways a body can reach the client other than all at once."""
+
+    trickle: float = 0.0  # seconds between 1 KiB pieces
+    cut_after: int | None = None  # bytes sent before the connection is reset
+    endless: int | None = None  # stream this many bytes (say 1 GiB) of a JSON string
+    announce_length: bool = True  # send Content-Length (else the body ends at close)
 
 
 @dataclass
@@ -173,14 +187,15 @@ class HerokuApiStandIn:
 
     # --- faults --------------------------------------------------------------
 
-    def set_fault(self, app=None, *, status, body=b"", headers=None, times=None, delay=0.0):
+    def set_fault(self, app=None, *, status, body=b"", headers=None, times=None, delay=0.0,
+                  how=None):
         """Answer with status/body/headers instead of the real answer, for the
-        next `times` requests (None: until cleared), after `delay` seconds.
-        A fault for an app wins over a global one (app=None), which applies
-        to every request."""
+        next `times` requests (None: until cleared), after `delay` seconds,
+        delivered as `how` (a Delivery) says. A fault for an app wins over a
+        global one (app=None), which applies to every request."""
         if isinstance(body, str):
             body = body.encode()
-        response = _Response(status, body, dict(headers or {}), delay)
+        response = _Response(status, body, dict(headers or {}), delay, how)
         with self._lock:
             self._faults.append(_Fault(app, response, times))
 
@@ -263,15 +278,12 @@ class HerokuApiStandIn:
                 return _error_response(404, resource="app")
             config_vars = self._current_config_vars(app)
         body = json.dumps(config_vars).encode()
-        return _Response(
-            200,
-            body,
-            {
-                "Content-Type": "application/json",
-                "ETag": f'"{hashlib.sha256(body).hexdigest()}"',
-                "RateLimit-Remaining": "4499",
-            },
-        )
+        etag = f'"{hashlib.sha256(body).hexdigest()}"'
+        common = {"ETag": etag, "RateLimit-Remaining": "4499"}
+        # A conditional request for what the client holds already: 304, no body.
+        if headers.get("if-none-match") == etag:
+            return _Response(304, b"", common)
+        return _Response(200, body, {"Content-Type": "application/json", **common})
 
     def _take_fault(self, app):
         """The fault that answers this request, used up if counted; call with
@@ -375,8 +387,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        how = response.how or Delivery()
+        length = how.endless if how.endless is not None else len(response.body)
+        if how.announce_length:
+            self.send_header("Content-Length", str(length))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
-        self.wfile.write(response.body)
+        self._send_body(response.body, how)
+
+    def _send_body(self, body: bytes, how: Delivery):
+        if how.endless is not None:
+            # A JSON string that never ends: only a size cap stops it.
+            pieces = itertools.chain([b'{"DATABASE_URL":"'], itertools.repeat(b"x" * 65536))
+            sent = 0
+            try:
+                for piece in pieces:
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                    if sent >= how.endless:
+                        break
+            except OSError:
+                pass  # the client stopped reading: what the test wants
+            self.close_connection = True
+            return
+        if how.cut_after is not None:
+            self.wfile.write(body[: how.cut_after])
+            self.wfile.flush()
+            # SO_LINGER 0: close() sends a reset, not an orderly end.
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        if how.trickle:
+            for start in range(0, len(body), 1024):
+                self.wfile.write(body[start : start + 1024])
+                self.wfile.flush()
+                time.sleep(how.trickle)
+            return
+        self.wfile.write(body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle

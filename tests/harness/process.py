@@ -12,8 +12,15 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 
-def run(cmd, env, input=None, timeout=60, secrets=()) -> subprocess.CompletedProcess:
+PAUSE_LINE = "waiting\n"  # what tests/clients/entry_points prints at its `wait` step
+
+
+def run(cmd, env, input=None, timeout=60, secrets=(), on_pause=None) -> subprocess.CompletedProcess:
     """Run cmd; return its returncode, stdout and stderr (text).
+
+    With on_pause, cmd pauses once (entry_points' `wait` step): on_pause() is
+    called then, say to rotate a password while the process holds state,
+    and the process goes on.
 
     Raises AssertionError when it runs longer than `timeout` seconds, or when
     any of `secrets` appears in its stdout or stderr. The messages never
@@ -27,7 +34,7 @@ def run(cmd, env, input=None, timeout=60, secrets=()) -> subprocess.CompletedPro
         # session has no controlling terminal: a program that wants to prompt
         # for a password (psql opens /dev/tty) fails at once instead of
         # waiting for the timeout.
-        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+        stdin=subprocess.DEVNULL if input is None and on_pause is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -35,8 +42,14 @@ def run(cmd, env, input=None, timeout=60, secrets=()) -> subprocess.CompletedPro
         encoding="utf-8",
         errors="replace",
     )
+    before_pause = ""
     try:
+        if on_pause is not None:
+            before_pause = _read_until_pause(process)
+            on_pause()
+            input = "\n"
         stdout, stderr = process.communicate(input, timeout=timeout)
+        stdout = before_pause + stdout
     except subprocess.TimeoutExpired:
         # Kill the whole process group: a child left behind would keep the
         # pipes open and communicate() would wait forever.
@@ -57,6 +70,16 @@ def run(cmd, env, input=None, timeout=60, secrets=()) -> subprocess.CompletedPro
                         + _describe_output(stdout, stderr, secrets)
                     )
     return subprocess.CompletedProcess(cmd, process.returncode, stdout, stderr)
+
+
+def _read_until_pause(process) -> str:
+    """stdout up to and including the pause line (the process then waits)."""
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line == PAUSE_LINE:
+            return "".join(lines)
+    raise AssertionError("the program ended without pausing:\n" + "".join(lines))
 
 
 def scrub(text: str, secrets) -> str:

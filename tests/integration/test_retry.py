@@ -3,10 +3,6 @@
 Connection attempts are counted below the shim, in the server's own log
 (log_connections), and API requests in the stand-in."""
 
-import subprocess
-
-from harness import scrub
-
 APP_OK = "ok user=app_user db=app_db ssl=t"
 
 
@@ -37,19 +33,10 @@ def test_rotated_password_is_retried_exactly_once(run, entry_points, shim_env, a
 
 
 def test_next_connection_picks_up_a_rotation(run, entry_points, shim_env, api, db):
-    process = subprocess.Popen([str(entry_points), "connectdb=heroku://demo-app", "wait",
-                                "connectdb=heroku://demo-app"], env=shim_env(),
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert APP_OK in process.stdout.readline()
-        assert process.stdout.readline() == "waiting\n"
-        db.rotate("demo-app")
-        process.stdin.write("\n")
-        process.stdin.flush()
-        assert APP_OK in process.stdout.readline()
-    finally:
-        process.kill()
-        process.wait()
+    result = run([str(entry_points), "connectdb=heroku://demo-app", "wait",
+                  "connectdb=heroku://demo-app"], shim_env(),
+                 on_pause=lambda: db.rotate("demo-app"))
+    assert result.stdout.count(APP_OK) == 2
     assert api.count("demo-app") == 2
 
 
@@ -59,7 +46,8 @@ def test_password_that_stays_wrong_is_tried_twice_then_fails(
     api.set_config_var("demo-app", "DATABASE_URL", wrong)
     since = log_offset(pg)
 
-    result = run([str(entry_points), "connectdb=heroku://demo-app"], shim_env(HPGSHIM_DEBUG="1"))
+    result = run([str(entry_points), "connectdb=heroku://demo-app"],
+                 shim_env(HPGSHIM_DEBUG="1", HPGSHIM_ROTATION_WAIT="0"))
 
     assert 'failed: connection to server at "127.0.0.1"' in result.stdout
     assert 'password authentication failed for user "app_user"' in result.stdout
@@ -94,31 +82,20 @@ def test_no_retry_when_a_new_credential_cannot_help(run, entry_points, shim_env,
     assert api.count("demo-app") == 2  # the check, but no second connection
 
 
-def test_async_failure_marks_the_credential_stale(run, entry_points, shim_env, api, db, secrets):
+def test_async_failure_marks_the_credential_stale(run, entry_points, shim_env, api, db):
     """With a cache, a rotated credential fails an asynchronous connect
     (PQconnectStart + the program's own PQconnectPoll loop cannot be retried
     in place); the failure marks it stale, so the next connect fetches fresh
     instead of reusing the cached, rejected one."""
-    env = shim_env(HPGSHIM_CACHE_TTL="600", HPGSHIM_DEBUG="1")
     steps = ["connect_start=heroku://demo-app", "wait",
              "connect_start=heroku://demo-app", "connect_start=heroku://demo-app"]
-    process = subprocess.Popen([str(entry_points), *steps], env=env, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert APP_OK in process.stdout.readline()
-        assert process.stdout.readline() == "waiting\n"
-        assert api.count("demo-app") == 1
-        db.rotate("demo-app")
-        out, err = process.communicate("\n", timeout=60)
-    finally:
-        process.kill()
-        process.wait()
-    assert not any(secret in out + err for secret in secrets)
-    lines = out.splitlines()
-    assert "connect_start: failed:" in lines[0], scrub(out, secrets)
-    assert "password authentication failed" in lines[0]
-    assert APP_OK in lines[1], scrub(out + err, secrets)
-    assert "asynchronous connection failed; its credential is marked stale" in err
+    result = run([str(entry_points), *steps], shim_env(HPGSHIM_CACHE_TTL="600", HPGSHIM_DEBUG="1"),
+                 on_pause=lambda: db.rotate("demo-app"))
+    lines = result.stdout.splitlines()
+    assert APP_OK in lines[0]
+    assert "connect_start: failed:" in lines[2] and "password authentication failed" in lines[2]
+    assert APP_OK in lines[3], result.stdout
+    assert "asynchronous connection failed; its credential is marked stale" in result.stderr
     assert api.count("demo-app") == 2  # the cached one, then one fresh fetch
 
 
@@ -133,3 +110,36 @@ def test_without_a_cache_every_connect_asks(run, entry_points, shim_env, api):
     result = run([str(entry_points), *["connectdb=heroku://demo-app"] * 3], shim_env())
     assert result.stdout.count(APP_OK) == 3
     assert api.count("demo-app") == 3
+
+
+def test_rotation_window_is_waited_out(run, entry_points, shim_env, api, db, pg):
+    """Heroku changed the password; the config var follows 1.5 s later. The
+    shim polls the API until it changes, then retries once."""
+    old_url = db.app.url
+    db.rotate("demo-app")
+    api.delay_serving_old("demo-app", "DATABASE_URL", old_url, seconds=1.5)
+    since = log_offset(pg)
+
+    result = run([str(entry_points), "connectdb=heroku://demo-app"],
+                 shim_env(HPGSHIM_DEBUG="1", HPGSHIM_ROTATION_WAIT="10"))
+
+    assert APP_OK in result.stdout, result.stdout + result.stderr
+    assert "waiting up to 10 s for it to change" in result.stderr
+    assert "the config var holds a new credential" in result.stderr
+    assert result.stderr.count("retrying once") == 1
+    assert connection_attempts(pg, "app_user", since) == 2
+    assert api.count("demo-app") >= 3  # the first fetch, the check, at least one poll
+
+
+def test_rotation_wait_gives_up_when_the_credential_stays(run, entry_points, shim_env, api, db, pg):
+    api.set_config_var("demo-app", "DATABASE_URL", db.app.url.replace("p%40ss", "wrong"))
+    since = log_offset(pg)
+
+    result = run([str(entry_points), "connectdb=heroku://demo-app"],
+                 shim_env(HPGSHIM_DEBUG="1", HPGSHIM_ROTATION_WAIT="2"))
+
+    assert 'password authentication failed for user "app_user"' in result.stdout
+    assert "the credential did not change within 2 s" in result.stderr
+    assert connection_attempts(pg, "app_user", since) == 2  # still exactly one retry
+    # polls at 0.25 s, 0.5 s, 1 s and 2 s at most: bounded, not a busy loop
+    assert 3 <= api.count("demo-app") <= 6
