@@ -14,6 +14,9 @@
  *   conninfo_parse=CONNINFO       PQconninfoParse, then PQconnectdbParams with its options
  *   wait                          read a line from stdin (a test changes something meanwhile)
  *
+ * An argument @PATH is read from the file PATH (for arguments longer than
+ * the kernel allows on a command line).
+ *
  * Each step prints one line: "STEP: ok user=U db=D ssl=t app=A", "STEP: ping=NAME"
  * or "STEP: failed: MESSAGE".  The exit status is 1 when a step failed.
  */
@@ -109,6 +112,26 @@ static PGconn *connect_parsed(const char *conninfo, const char *step)
 	return conn;
 }
 
+/* The contents of path, malloc'd, or NULL. */
+static char *read_file(const char *path)
+{
+	FILE *file = fopen(path, "rb");
+	if (file == NULL)
+		return NULL;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *memory = open_memstream(&text, &size);
+	char buffer[65536];
+	size_t n;
+	while ((n = fread(buffer, 1, sizeof buffer, file)) > 0)
+		fwrite(buffer, 1, n, memory);
+	fclose(memory);
+	fclose(file);
+	return text;
+}
+
+static int run_step_with(const char *name, const char *arg);
+
 static int run_step(const char *step)
 {
 	const char *eq = strchr(step, '=');
@@ -117,6 +140,20 @@ static int run_step(const char *step)
 	char name[64];
 	snprintf(name, sizeof name, "%.*s", (int)name_length, step);
 
+	if (arg[0] != '@')
+		return run_step_with(name, arg);
+	char *contents = read_file(arg + 1);
+	if (contents == NULL) {
+		fprintf(stderr, "entry_points: cannot read %s\n", arg + 1);
+		return 2;
+	}
+	int failed = run_step_with(name, contents);
+	free(contents);
+	return failed;
+}
+
+static int run_step_with(const char *name, const char *arg)
+{
 	const char *const keywords[] = { "dbname", "application_name", NULL };
 	const char *const values[] = { arg, APPLICATION_NAME, NULL };
 
