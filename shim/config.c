@@ -40,6 +40,7 @@ static void read_environment(void)
 	config.token = env_copy("HEROKU_API_KEY");
 	config.heroku_host = env_copy("HEROKU_HOST");
 	config.cainfo = env_copy("HPGSHIM_CAINFO");
+	config.cache_dir = env_copy("HPGSHIM_CACHE_DIR");
 	config.timeout_seconds = config_parse_seconds(getenv("HPGSHIM_TIMEOUT"),
 						      HPGSHIM_DEFAULT_TIMEOUT);
 	if (config.timeout_seconds == 0)

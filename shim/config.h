@@ -9,6 +9,8 @@
  *   HPGSHIM_CAINFO      CA bundle for the API; unset: the system store
  *   HPGSHIM_TIMEOUT     seconds one API request may take; default 10
  *   HPGSHIM_CACHE_TTL   seconds a fetched credential is reused; default 0 (never)
+ *   HPGSHIM_CACHE_DIR   a directory (mode 0700) for a cache shared by processes;
+ *                       unset: none.  Its files hold database passwords.
  *   HPGSHIM_ROTATION_WAIT  seconds to wait for a rejected credential's config
  *                       var to change before the one retry; default 10
  *   HPGSHIM_DEBUG       1: one line per decision on stderr; default 0
@@ -25,6 +27,7 @@ struct hpg_config {
 	const char *token;		/* NULL when unset */
 	const char *heroku_host;	/* NULL when unset */
 	const char *cainfo;		/* NULL when unset */
+	const char *cache_dir;		/* NULL when unset */
 	long timeout_seconds;
 	long cache_ttl_seconds;
 	long rotation_wait_seconds;

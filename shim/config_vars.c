@@ -18,7 +18,7 @@ static void wipe_tree(cJSON *item)
 	}
 }
 
-static void delete_wiped(const struct cjson_api *json, cJSON *root)
+void json_delete_wiped(const struct cjson_api *json, cJSON *root)
 {
 	wipe_tree(root);
 	json->cJSON_Delete(root);
@@ -56,7 +56,7 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 		hpg_error_set(err, "the Heroku API answered with a body that is not a JSON "
 			      "object of config vars; check HEROKU_HOST");
 		if (root != NULL)
-			delete_wiped(json, root);
+			json_delete_wiped(json, root);
 		return false;
 	}
 
@@ -82,7 +82,7 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 	} else {
 		ok = true;
 	}
-	delete_wiped(json, root);
+	json_delete_wiped(json, root);
 	return ok;
 }
 
@@ -98,6 +98,6 @@ char *heroku_error_id(const struct cjson_api *json, const char *body, size_t len
 	    strlen(id->valuestring) < 40 && strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyz_") ==
 	    strlen(id->valuestring))
 		copy = strdup(id->valuestring);
-	delete_wiped(json, root);
+	json_delete_wiped(json, root);
 	return copy;
 }

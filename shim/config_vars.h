@@ -23,4 +23,7 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 /* The "id" of a Heroku error body ({"id": "not_found", ...}), malloc'd, or NULL. */
 char *heroku_error_id(const struct cjson_api *json, const char *body, size_t length);
 
+/* cJSON_Delete() after wiping every string in the tree (they may be secrets). */
+void json_delete_wiped(const struct cjson_api *json, cJSON *root);
+
 #endif

@@ -11,7 +11,7 @@
 
 #include "conn_registry.h"
 #include "conninfo_merge.h"
-#include "credential_cache.h"
+#include "credential_store.h"
 #include "credential_fetch.h"
 #include "debug.h"
 #include "placeholder.h"
@@ -21,7 +21,7 @@
 /* Everything known about one placeholder connection. */
 struct resolution {
 	struct placeholder ph;
-	char *cache_key;		/* API host, app, config var */
+	char *cache_key;		/* credential_key(): API host, app, config var */
 	struct credential cred;
 	struct optlist options;		/* what the real libpq gets */
 };
@@ -83,7 +83,7 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 	struct credential held = CREDENTIAL_INIT;
 	char *etag = NULL;
 	if (!job->fresh)
-		cache_get_validator(job->r->cache_key, &held, &etag);
+		store_get_validator(config, job->r->cache_key, &held, &etag);
 
 	struct fetch_settings settings = {
 		.heroku_host = config->heroku_host,
@@ -97,11 +97,11 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 				   &result, err);
 	if (ok && result.not_modified) {
 		hpg_debug("HTTP 304: the credential held is current");
-		cache_confirm(job->r->cache_key);
+		store_put(config, job->r->cache_key, &held, etag);
 		*out = held;
 		held = (struct credential)CREDENTIAL_INIT;
 	} else if (ok) {
-		cache_put(job->r->cache_key, &result.cred, result.etag);
+		store_put(config, job->r->cache_key, &result.cred, result.etag);
 		*out = result.cred;
 		result.cred = (struct credential)CREDENTIAL_INIT;
 	}
@@ -120,7 +120,7 @@ static bool obtain_credential(const struct connect_context *ctx, const struct op
 			      struct resolution *r, bool fresh, struct hpg_error *err)
 {
 	credential_free(&r->cred);
-	if (!fresh && cache_get_fresh(r->cache_key, ctx->config->cache_ttl_seconds, &r->cred)) {
+	if (!fresh && store_get_fresh(ctx->config, r->cache_key, &r->cred)) {
 		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
 			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
 		return true;
@@ -159,12 +159,13 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 	hpg_debug("%s: placeholder seen", ctx->entry_point);
 	if (!placeholder_parse(ctx->pq, placeholder, &r->ph, err))
 		return false;
-	const char *host = ctx->config->heroku_host ? ctx->config->heroku_host : "";
-	if (asprintf(&r->cache_key, "%s\n%s\n%s", host, r->ph.app, r->ph.config_var) < 0) {
-		r->cache_key = NULL;
+	r->cache_key = credential_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
+	if (r->cache_key == NULL) {
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
+	if (!store_usable(ctx->config, err))
+		return false;
 	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
 }
 
@@ -264,7 +265,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	struct credential failed = CREDENTIAL_INIT;
 	struct hpg_error err;
 
-	cache_mark_stale(r->cache_key);
+	store_forget(ctx->config, r->cache_key);
 	if (!credential_copy(&failed, &r->cred))
 		return conn;
 	hpg_debug("connection failed%s; fetching the credential again",
@@ -291,7 +292,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	conn = connect_options(ctx, &r->options);
 	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK) {
 		hpg_debug("the retry failed too; giving up");
-		cache_mark_stale(r->cache_key);
+		store_forget(ctx->config, r->cache_key);
 	}
 	return conn;
 }
@@ -313,7 +314,7 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
 			conn_registry_set_pending(conn, r.cache_key);
 		else
-			cache_mark_stale(r.cache_key);
+			store_forget(ctx->config, r.cache_key);
 	} else {
 		conn = connect_options(ctx, &r.options);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
@@ -323,7 +324,8 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 	return conn;
 }
 
-void placeholder_connect_finished(const PGconn *conn, PostgresPollingStatusType status)
+void placeholder_connect_finished(const struct hpg_config *config, const PGconn *conn,
+				  PostgresPollingStatusType status)
 {
 	char *cache_key = conn_registry_take_pending(conn);
 	if (cache_key == NULL)
@@ -331,7 +333,7 @@ void placeholder_connect_finished(const PGconn *conn, PostgresPollingStatusType 
 	if (status == PGRES_POLLING_FAILED) {
 		/* No retry in the program's own poll loop: the next connect fetches. */
 		hpg_debug("asynchronous connection failed; its credential is marked stale");
-		cache_mark_stale(cache_key);
+		store_forget(config, cache_key);
 	}
 	free(cache_key);
 }

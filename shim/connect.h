@@ -47,6 +47,7 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
 					     char **errmsg);
 
 /* Called when an asynchronous connection the shim started ends. */
-void placeholder_connect_finished(const PGconn *conn, PostgresPollingStatusType status);
+void placeholder_connect_finished(const struct hpg_config *config, const PGconn *conn,
+				  PostgresPollingStatusType status);
 
 #endif

@@ -101,15 +101,6 @@ void cache_put(const char *key, const struct credential *cred, const char *etag)
 	pthread_mutex_unlock(&lock);
 }
 
-void cache_confirm(const char *key)
-{
-	lock_cache();
-	struct entry *e = find_usable(key);
-	if (e != NULL)
-		clock_gettime(CLOCK_MONOTONIC, &e->fetched);
-	pthread_mutex_unlock(&lock);
-}
-
 void cache_mark_stale(const char *key)
 {
 	lock_cache();

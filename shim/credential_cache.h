@@ -24,9 +24,6 @@ bool cache_get_validator(const char *key, struct credential *out, char **etag);
 /* Stores a copy of cred and etag (NULL: none) for key, fetched now. */
 void cache_put(const char *key, const struct credential *cred, const char *etag);
 
-/* The API confirmed (HTTP 304) the credential held for key: fetched now. */
-void cache_confirm(const char *key);
-
 /* Neither served nor used as a validator again until the next cache_put(). */
 void cache_mark_stale(const char *key);
 

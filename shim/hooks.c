@@ -184,7 +184,7 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 	PostgresPollingStatusType status = pq->PQconnectPoll(conn);
 	if (!inside_shim && !conn_registry_empty() &&
 	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED))
-		placeholder_connect_finished(conn, status);
+		placeholder_connect_finished(config_get(), conn, status);
 	return status;
 }
 

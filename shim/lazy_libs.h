@@ -42,7 +42,13 @@
 	X(cJSON_Delete)                   \
 	X(cJSON_IsObject)                 \
 	X(cJSON_IsString)                 \
-	X(cJSON_GetObjectItemCaseSensitive)
+	X(cJSON_IsNumber)                 \
+	X(cJSON_GetObjectItemCaseSensitive) \
+	X(cJSON_CreateObject)             \
+	X(cJSON_AddStringToObject)        \
+	X(cJSON_AddNumberToObject)        \
+	X(cJSON_PrintUnformatted)         \
+	X(cJSON_free)
 
 #define LAZY_LIBS_MEMBER(name) __typeof__(&name) name;
 struct curl_api {

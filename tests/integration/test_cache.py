@@ -42,3 +42,73 @@ def test_rejected_credential_is_fetched_unconditionally(run, entry_points, shim_
     last = api.requests[-1]
     assert last.headers.get("if-none-match") is None
     assert api.count("demo-app") == 2
+
+
+# --- the shared cache (HPGSHIM_CACHE_DIR) ------------------------------------
+
+def shared_cache(tmp_path):
+    directory = tmp_path / "hpgshim-cache"
+    directory.mkdir(mode=0o700)
+    return directory
+
+
+def test_shared_cache_serves_other_processes(run, entry_points, shim_env, api, tmp_path):
+    directory = shared_cache(tmp_path)
+    env = shim_env(HPGSHIM_CACHE_DIR=directory, HPGSHIM_CACHE_TTL="600", HPGSHIM_DEBUG="1")
+    results = [run([str(entry_points), "connectdb=heroku://demo-app"], env) for _ in range(5)]
+    assert all(APP_OK in r.stdout for r in results)
+    assert api.count("demo-app") == 1  # one request for five processes
+    assert "from the shared cache" in results[-1].stderr
+    [cache_file] = directory.iterdir()
+    assert cache_file.stat().st_mode & 0o777 == 0o600
+    assert cache_file.name.startswith("demo-app.DATABASE_URL.")
+
+
+def test_shared_cache_gives_other_processes_a_304(run, entry_points, shim_env, api, tmp_path):
+    env = shim_env(HPGSHIM_CACHE_DIR=shared_cache(tmp_path))  # TTL 0: always ask
+    for _ in range(3):
+        assert APP_OK in run([str(entry_points), "connectdb=heroku://demo-app"], env).stdout
+    assert [r.headers.get("if-none-match") is not None for r in api.requests] == [False, True, True]
+
+
+def test_shared_cache_drops_a_rejected_credential(run, entry_points, shim_env, api, db, tmp_path):
+    directory = shared_cache(tmp_path)
+    env = shim_env(HPGSHIM_CACHE_DIR=directory, HPGSHIM_CACHE_TTL="600")
+    assert APP_OK in run([str(entry_points), "connectdb=heroku://demo-app"], env).stdout
+    db.rotate("demo-app")
+    # From the file, rejected, dropped, fetched afresh, retried, written again.
+    assert APP_OK in run([str(entry_points), "connectdb=heroku://demo-app"], env).stdout
+    assert APP_OK in run([str(entry_points), "connectdb=heroku://demo-app"], env).stdout
+    assert api.count("demo-app") == 2
+    assert api.requests[-1].headers.get("if-none-match") is None  # the retry asked plainly
+
+
+def test_shared_cache_directory_must_be_private(run, entry_points, shim_env, api, tmp_path):
+    directory = tmp_path / "open-cache"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    result = run([str(entry_points), "connectdb=heroku://demo-app"],
+                 shim_env(HPGSHIM_CACHE_DIR=directory))
+    assert "is not a directory of mode 0700 owned by you" in result.stdout
+    assert "mkdir -m 700" in result.stdout
+    assert api.requests == [] and list(directory.iterdir()) == []
+
+
+def test_shared_cache_directory_is_created_private(run, entry_points, shim_env, tmp_path):
+    directory = tmp_path / "new-cache"
+    result = run([str(entry_points), "connectdb=heroku://demo-app"],
+                 shim_env(HPGSHIM_CACHE_DIR=directory))
+    assert APP_OK in result.stdout
+    assert directory.stat().st_mode & 0o777 == 0o700
+
+
+def test_shared_cache_ignores_a_file_others_can_read(run, entry_points, shim_env, api, tmp_path):
+    directory = shared_cache(tmp_path)
+    env = shim_env(HPGSHIM_CACHE_DIR=directory, HPGSHIM_CACHE_TTL="600")
+    run([str(entry_points), "connectdb=heroku://demo-app"], env)
+    [cache_file] = directory.iterdir()
+    cache_file.chmod(0o644)
+    assert APP_OK in run([str(entry_points), "connectdb=heroku://demo-app"], env).stdout
+    assert api.count("demo-app") == 2  # not trusted: fetched again
+    [cache_file] = directory.iterdir()
+    assert cache_file.stat().st_mode & 0o777 == 0o600  # and replaced by a private one

@@ -1,0 +1,49 @@
+/*
+ * cache_file.h - the shared credential cache: HPGSHIM_CACHE_DIR, opt-in.
+ *
+ * Short-lived processes (a loop of psql calls, pg_dump -j 8, a CI fleet on
+ * one machine) each start with an empty in-process cache.  With
+ * HPGSHIM_CACHE_DIR set they share one file per API host, app and config
+ * var, so that within HPGSHIM_CACHE_TTL one fetch serves them all, and after
+ * it the ETag makes the next fetch a 304.
+ *
+ * THE FILE HOLDS THE DATABASE PASSWORD.  It is mode 0600 in a directory of
+ * mode 0700 owned by the user; a directory or file that is anything else
+ * (group or world access, another owner, a symlink) is refused.  Files are
+ * written whole, to a temporary name then renamed, so a reader never sees
+ * half of one.  A credential the server rejected is deleted.
+ */
+#ifndef HPGSHIM_CACHE_FILE_H
+#define HPGSHIM_CACHE_FILE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "credential.h"
+#include "error.h"
+#include "lazy_libs.h"
+
+/*
+ * Checks dir as above, creating it (mode 0700) when it does not exist.
+ * False with err saying what is wrong and what to do.
+ */
+bool cache_dir_check(const char *dir, struct hpg_error *err);
+
+/* The file in dir for a credential_key(); malloc'd. */
+char *cache_file_path(const char *dir, const char *key);
+
+/*
+ * Reads path: the credential, its ETag (malloc'd or NULL) and when it was
+ * fetched.  False when there is no usable file (missing, refused, damaged).
+ */
+bool cache_file_read(const struct cjson_api *json, const char *path, struct credential *out,
+		     char **etag, time_t *fetched);
+
+/* Writes cred and etag (NULL: none), fetched now, atomically.  Best effort. */
+void cache_file_write(const struct cjson_api *json, const char *path,
+		      const struct credential *cred, const char *etag);
+
+/* Deletes path, if it is there. */
+void cache_file_drop(const char *path);
+
+#endif

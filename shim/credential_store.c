@@ -1,0 +1,108 @@
+/*
+ * credential_store.c - see credential_store.h.
+ */
+#define _GNU_SOURCE
+#include "credential_store.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cache_file.h"
+#include "credential_cache.h"
+#include "debug.h"
+
+/* FNV-1a: a short, stable name part for any HEROKU_HOST. */
+static uint32_t name_hash(const char *text)
+{
+	uint32_t hash = 2166136261u;
+	for (; *text != '\0'; text++)
+		hash = (hash ^ (unsigned char)*text) * 16777619u;
+	return hash;
+}
+
+char *credential_key(const char *heroku_host, const char *app, const char *config_var)
+{
+	/* app and config_var are letters, digits, '-' and '_' (placeholder.c) */
+	char *key = NULL;
+	if (asprintf(&key, "%s.%s.%08x", app, config_var, name_hash(heroku_host ? heroku_host : "")) < 0)
+		return NULL;
+	return key;
+}
+
+bool store_usable(const struct hpg_config *config, struct hpg_error *err)
+{
+	return config->cache_dir == NULL || cache_dir_check(config->cache_dir, err);
+}
+
+/* Reads the shared file for key, if there is one to read. */
+static bool read_shared(const struct hpg_config *config, const char *key,
+			struct credential *out, char **etag, time_t *fetched)
+{
+	struct hpg_error err;
+	const struct cjson_api *json = config->cache_dir ? cjson_api_get(&err) : NULL;
+	char *path = json ? cache_file_path(config->cache_dir, key) : NULL;
+	bool found = path && cache_file_read(json, path, out, etag, fetched);
+	free(path);
+	return found;
+}
+
+bool store_get_fresh(const struct hpg_config *config, const char *key, struct credential *out)
+{
+	long ttl = config->cache_ttl_seconds;
+	if (ttl <= 0)
+		return false;
+	if (cache_get_fresh(key, ttl, out))
+		return true;
+
+	char *etag = NULL;
+	time_t fetched;
+	if (!read_shared(config, key, out, &etag, &fetched))
+		return false;
+	bool fresh = time(NULL) - fetched < ttl;
+	if (fresh) {
+		hpg_debug("credential for %s from the shared cache (HPGSHIM_CACHE_DIR)", key);
+		cache_put(key, out, etag); /* the next connect in this process needs no file */
+	} else {
+		credential_free(out);
+	}
+	free(etag);
+	return fresh;
+}
+
+bool store_get_validator(const struct hpg_config *config, const char *key,
+			 struct credential *out, char **etag)
+{
+	time_t fetched;
+	if (cache_get_validator(key, out, etag))
+		return true;
+	if (!read_shared(config, key, out, etag, &fetched))
+		return false;
+	if (*etag == NULL) {
+		credential_free(out);
+		return false;
+	}
+	return true;
+}
+
+void store_put(const struct hpg_config *config, const char *key,
+	       const struct credential *cred, const char *etag)
+{
+	cache_put(key, cred, etag);
+	struct hpg_error err;
+	const struct cjson_api *json = config->cache_dir ? cjson_api_get(&err) : NULL;
+	char *path = json ? cache_file_path(config->cache_dir, key) : NULL;
+	if (path != NULL)
+		cache_file_write(json, path, cred, etag);
+	free(path);
+}
+
+void store_forget(const struct hpg_config *config, const char *key)
+{
+	cache_mark_stale(key);
+	char *path = config->cache_dir ? cache_file_path(config->cache_dir, key) : NULL;
+	if (path != NULL)
+		cache_file_drop(path);
+	free(path);
+}

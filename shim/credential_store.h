@@ -1,0 +1,42 @@
+/*
+ * credential_store.h - where fetched credentials are kept.
+ *
+ * Two tiers behind one interface: the process's own cache
+ * (credential_cache.h) and, when HPGSHIM_CACHE_DIR is set, the shared cache
+ * file (cache_file.h).  Both honour HPGSHIM_CACHE_TTL, both keep the ETag
+ * for conditional requests, and both forget a credential that failed.
+ * Keys come from credential_key().
+ */
+#ifndef HPGSHIM_CREDENTIAL_STORE_H
+#define HPGSHIM_CREDENTIAL_STORE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "credential.h"
+#include "error.h"
+
+/*
+ * The name of the credential for heroku_host (NULL: the default), app and
+ * config_var: "app.CONFIG_VAR.HOSTHASH", fit for a file name.  malloc'd.
+ */
+char *credential_key(const char *heroku_host, const char *app, const char *config_var);
+
+/* Whether the shared cache, if configured, may be used; err says why not. */
+bool store_usable(const struct hpg_config *config, struct hpg_error *err);
+
+/* A credential fetched less than HPGSHIM_CACHE_TTL ago, not failed since. */
+bool store_get_fresh(const struct hpg_config *config, const char *key, struct credential *out);
+
+/* The credential held for key, of any age, with its ETag (malloc'd). */
+bool store_get_validator(const struct hpg_config *config, const char *key,
+			 struct credential *out, char **etag);
+
+/* Keeps cred and etag (NULL: none) for key, fetched now. */
+void store_put(const struct hpg_config *config, const char *key,
+	       const struct credential *cred, const char *etag);
+
+/* The credential failed: never served again, never used as a validator. */
+void store_forget(const struct hpg_config *config, const char *key);
+
+#endif
