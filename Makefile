@@ -25,7 +25,7 @@ LIB_LDFLAGS := -shared -Wl,-z,defs -Wl,-z,now -pthread -ldl
 
 # The core: everything but the hooks and the symbol finder, so that unit
 # tests link it directly against libpq, without LD_PRELOAD.
-CORE_SRCS := $(filter-out shim/hooks.c shim/real_libpq.c,$(wildcard shim/*.c))
+CORE_SRCS := $(filter-out shim/hooks.c shim/dl_hooks.c shim/real_libpq.c,$(wildcard shim/*.c))
 LIB_OBJS  := $(patsubst shim/%.c,$(BUILD)/shim/%.o,$(wildcard shim/*.c))
 CORE_OBJS := $(patsubst shim/%.c,$(BUILD)/shim/%.o,$(CORE_SRCS))
 

@@ -14,7 +14,8 @@ struct record {
 	struct record *next;
 	const PGconn *conn;
 	char *error;		/* shim's message, or NULL */
-	char *pending_key;	/* cache key of an async connection, or NULL */
+	char *origin;		/* key of the credential it was made with, or NULL */
+	bool pending;		/* an attempt the program drives is under way */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -70,9 +71,24 @@ bool conn_registry_set_error(const PGconn *conn, const char *message)
 	return set_field(conn, offsetof(struct record, error), message);
 }
 
-bool conn_registry_set_pending(const PGconn *conn, const char *cache_key)
+bool conn_registry_set_origin(const PGconn *conn, const char *key, bool pending)
 {
-	return set_field(conn, offsetof(struct record, pending_key), cache_key);
+	if (!set_field(conn, offsetof(struct record, origin), key))
+		return false;
+	if (pending)
+		conn_registry_mark_pending(conn);
+	return true;
+}
+
+void conn_registry_mark_pending(const PGconn *conn)
+{
+	if (conn_registry_empty())
+		return;
+	pthread_mutex_lock(&lock);
+	struct record *r = find(conn);
+	if (r != NULL && r->origin != NULL)
+		r->pending = true;
+	pthread_mutex_unlock(&lock);
 }
 
 const char *conn_registry_error(const PGconn *conn)
@@ -93,9 +109,9 @@ char *conn_registry_take_pending(const PGconn *conn)
 	pthread_mutex_lock(&lock);
 	struct record *r = find(conn);
 	char *key = NULL;
-	if (r != NULL) {
-		key = r->pending_key;
-		r->pending_key = NULL;
+	if (r != NULL && r->pending) {
+		r->pending = false;
+		key = strdup(r->origin);
 	}
 	pthread_mutex_unlock(&lock);
 	return key;
@@ -112,7 +128,7 @@ void conn_registry_forget(const PGconn *conn)
 			continue;
 		*link = r->next;
 		free(r->error);
-		free(r->pending_key);
+		free(r->origin);
 		free(r);
 		__atomic_sub_fetch(&record_count, 1, __ATOMIC_RELEASE);
 		break;

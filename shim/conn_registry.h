@@ -3,9 +3,11 @@
  *
  *   - An error connection (no credential could be had) carries the shim's
  *     own message, which the PQerrorMessage hook returns.
- *   - An asynchronous placeholder connection (PQconnectStart*) carries its
- *     credential's cache key, so that when the program's PQconnectPoll loop
- *     ends in failure the credential is marked stale.
+ *   - A placeholder connection carries its credential's key (its origin).
+ *     While the program itself drives a connection attempt (PQconnectStart*
+ *     with its own PQconnectPoll loop, or PQreset*, which reconnects with
+ *     the credential the connection holds) it is pending: when the attempt
+ *     ends in failure, the credential is marked stale.
  * Both are forgotten at PQfinish.  conn_registry_empty() is the hooks' fast
  * path: one atomic load while the shim tracks nothing.
  */
@@ -24,10 +26,13 @@ bool conn_registry_set_error(const PGconn *conn, const char *message);
 /* The message set for conn, or NULL; valid until conn_registry_forget(conn). */
 const char *conn_registry_error(const PGconn *conn);
 
-/* Remembers cache_key (copied) for an asynchronous connection. */
-bool conn_registry_set_pending(const PGconn *conn, const char *cache_key);
+/* Remembers the credential key (copied) conn was made with, pending or not. */
+bool conn_registry_set_origin(const PGconn *conn, const char *key, bool pending);
 
-/* Takes the pending key of conn: malloc'd, free() it; NULL if none. */
+/* Marks a connection made with a placeholder pending again (a reset). */
+void conn_registry_mark_pending(const PGconn *conn);
+
+/* The key of a pending conn, no longer pending: malloc'd, free() it; NULL if none. */
 char *conn_registry_take_pending(const PGconn *conn);
 
 void conn_registry_forget(const PGconn *conn);

@@ -15,18 +15,20 @@
 #include "credential_fetch.h"
 #include "debug.h"
 #include "placeholder.h"
+#include "resolved_targets.h"
 #include "retry_policy.h"
 #include "single_flight.h"
 
 /* Everything known about one placeholder connection. */
 struct resolution {
 	struct placeholder ph;
+	bool names_server;		/* the caller's dbname is kept */
 	char *cache_key;		/* credential_key(): API host, app, config var */
 	struct credential cred;
 	struct optlist options;		/* what the real libpq gets */
 };
 
-#define RESOLUTION_INIT {PLACEHOLDER_INIT, NULL, CREDENTIAL_INIT, OPTLIST_INIT}
+#define RESOLUTION_INIT {PLACEHOLDER_INIT, false, NULL, CREDENTIAL_INIT, OPTLIST_INIT}
 
 static void resolution_free(struct resolution *r)
 {
@@ -141,7 +143,9 @@ static bool merge_options(const struct connect_context *ctx, const struct optlis
 			  struct resolution *r, struct hpg_error *err)
 {
 	optlist_free(&r->options);
-	if (!conninfo_merge(request, &r->ph.query, &r->cred, ctx->env_sslmode, &r->options)) {
+	const char *own_dbname = r->names_server ? optlist_get(request, "dbname") : NULL;
+	if (!conninfo_merge(request, &r->ph.query, &r->cred, ctx->env_sslmode, &r->options) ||
+	    (own_dbname != NULL && !optlist_set(&r->options, "dbname", own_dbname))) {
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
@@ -297,53 +301,71 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	return conn;
 }
 
+/*
+ * Remembers what conn was made with: its credential's key, for when a
+ * reconnect the program drives fails, and its target, for psql's \c.
+ */
+static void remember(const struct resolution *r, PGconn *conn, bool pending)
+{
+	conn_registry_set_origin(conn, r->cache_key, pending);
+	char *placeholder = placeholder_canonical(&r->ph);
+	if (placeholder != NULL)
+		targets_remember(&r->cred, placeholder);
+	free(placeholder);
+}
+
 PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
-			    const char *placeholder, bool asynchronous)
+			    const char *placeholder, bool names_server, bool asynchronous)
 {
 	struct resolution r = RESOLUTION_INIT;
 	struct hpg_error err;
 
+	r.names_server = names_server;
 	if (!resolve(ctx, request, placeholder, &r, &err))
 		return fail(ctx, &r, &err);
 
 	PGconn *conn;
 	if (asynchronous) {
-		/* The program polls; remember the credential for when it ends. */
+		/* The program polls; the PQconnectPoll hook sees how it ends. */
 		conn = ctx->pq->PQconnectStartParams((const char *const *)r.options.keywords,
 						     (const char *const *)r.options.values, 0);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
-			conn_registry_set_pending(conn, r.cache_key);
+			remember(&r, conn, true);
 		else
 			store_forget(ctx->config, r.cache_key);
 	} else {
 		conn = connect_options(ctx, &r.options);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
 			conn = retry_once(ctx, request, &r, conn);
+		if (conn != NULL && ctx->pq->PQstatus(conn) == CONNECTION_OK)
+			remember(&r, conn, false);
 	}
 	resolution_free(&r);
 	return conn;
 }
 
-void placeholder_connect_finished(const struct hpg_config *config, const PGconn *conn,
+void placeholder_attempt_finished(const struct hpg_config *config, const PGconn *conn,
 				  PostgresPollingStatusType status)
 {
 	char *cache_key = conn_registry_take_pending(conn);
 	if (cache_key == NULL)
 		return;
 	if (status == PGRES_POLLING_FAILED) {
-		/* No retry in the program's own poll loop: the next connect fetches. */
-		hpg_debug("asynchronous connection failed; its credential is marked stale");
+		/* No retry inside the program's own attempt: its next connect fetches. */
+		hpg_debug("a connection attempt the program drives failed; its credential "
+			  "is marked stale");
 		store_forget(config, cache_key);
 	}
 	free(cache_key);
 }
 
 PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
-			const char *placeholder)
+			const char *placeholder, bool names_server)
 {
 	struct resolution r = RESOLUTION_INIT;
 	struct hpg_error err;
 
+	r.names_server = names_server;
 	if (!resolve(ctx, request, placeholder, &r, &err)) {
 		char *message = NULL;
 		describe_failure(&r, &err, &message);
@@ -359,6 +381,17 @@ PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist 
 	return ping;
 }
 
+/* Sets option keyword of libpq's array to value (malloc'd, as libpq's are). */
+static void set_parsed_option(PQconninfoOption *options, const char *keyword, const char *value)
+{
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, keyword) == 0) {
+			free(o->val);
+			o->val = strdup(value);
+			return;
+		}
+}
+
 PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
 					     char **errmsg)
 {
@@ -372,22 +405,16 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
 		return NULL;
 	}
 
-	/* libpq's own array with every option unset; the values below are
-	 * malloc'd, as libpq's are, so PQconninfoFree() releases them. */
+	/* libpq's own array with every option unset, then filled in. */
 	PQconninfoOption *options = pq->PQconninfoParse("", errmsg);
-	char *dbname = NULL;
-	if (options != NULL &&
-	    asprintf(&dbname, PLACEHOLDER_SCHEME "%s/%s", ph.app, ph.config_var) >= 0) {
-		for (PQconninfoOption *o = options; o->keyword != NULL; o++) {
-			const char *value = strcmp(o->keyword, "dbname") == 0
-						    ? dbname : optlist_get(&ph.query, o->keyword);
-			if (value != NULL) {
-				free(o->val);
-				o->val = strdup(value);
-			}
-		}
+	char *canonical = placeholder_canonical(&ph);
+	if (options != NULL && canonical != NULL) {
+		for (size_t i = 0; i < ph.query.count; i++)
+			set_parsed_option(options, ph.query.keywords[i], ph.query.values[i]);
+		set_parsed_option(options, "dbname", canonical);
+		set_parsed_option(options, "host", canonical);
 	}
-	free(dbname);
+	free(canonical);
 	placeholder_free(&ph);
 	return options;
 }

@@ -25,29 +25,37 @@ struct connect_context {
  * Connects as PQconnectdbParams() would (retrying once) or, for an
  * asynchronous call, starts connecting as PQconnectStartParams() would.
  * request holds the call's options; placeholder is the heroku:// text it
- * names.  Never NULL unless libpq itself runs out of memory: when no
+ * names, as its database or, with names_server, its server (the request's
+ * own dbname is then kept; request_placeholder()).  Never NULL unless libpq itself runs out of memory: when no
  * credential can be had, the result is a real PGconn in CONNECTION_BAD
  * whose PQerrorMessage() explains why.
  */
 PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
-			    const char *placeholder, bool asynchronous);
+			    const char *placeholder, bool names_server, bool asynchronous);
 
 /* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
 PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
-			const char *placeholder);
+			const char *placeholder, bool names_server);
 
 /*
- * The PQconninfoParse() answer for a placeholder: dbname is the placeholder
- * without its query and the query's keywords are options of their own, so
- * that a program handing the options back to libpq connects through the
- * shim again.  The array is libpq's own (PQconninfoFree() releases it).
- * NULL with *errmsg malloc'd when the placeholder is invalid.
+ * The PQconninfoParse() answer for a placeholder, without fetching
+ * anything: dbname and host are the placeholder (as heroku://APP/VAR) and
+ * the query's keywords are options of their own.  A program that hands the
+ * options back to libpq connects through the shim (dbname names the app's
+ * database); one that keeps host but not dbname (pg_dumpall -d) still
+ * reaches the app's server through the shim (host names it).  The array is
+ * libpq's own (PQconninfoFree() releases it).  NULL with *errmsg malloc'd
+ * when the placeholder is invalid.
  */
 PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
 					     char **errmsg);
 
-/* Called when an asynchronous connection the shim started ends. */
-void placeholder_connect_finished(const struct hpg_config *config, const PGconn *conn,
+/*
+ * Called when a connection attempt the program drives (PQconnectStart* and
+ * its own PQconnectPoll loop, or a PQreset*) ends: a failure marks the
+ * connection's credential stale.
+ */
+void placeholder_attempt_finished(const struct hpg_config *config, const PGconn *conn,
 				  PostgresPollingStatusType status);
 
 #endif

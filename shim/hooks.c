@@ -9,22 +9,39 @@
  * straight to libpq: a connection is resolved once, never twice.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "conn_registry.h"
 #include "config.h"
 #include "connect.h"
+#include "hooked.h"
 #include "placeholder.h"
 #include "real_libpq.h"
 #include "request.h"
+#include "resolved_targets.h"
 
 #define HOOK __attribute__((visibility("default")))
 #define CALLER __builtin_return_address(0)
 
 static __thread int inside_shim;
 
-/* Whether the hook goes straight to the real libpq. */
+/*
+ * Whether the hook goes straight to the real libpq: yes unless the call can
+ * name a placeholder, or this process has resolved one (a reconnect to its
+ * target, as psql's \c makes, is then recognised; resolved_targets.h).
+ */
 #define PASS_THROUGH(pq, may_name_placeholder) \
-	((pq) == NULL || inside_shim || !(may_name_placeholder))
+	((pq) == NULL || inside_shim || !((may_name_placeholder) || targets_any()))
+
+static struct connect_context connect_context(const struct libpq_api *pq, const char *entry_point)
+{
+	return (struct connect_context){
+		.pq = pq,
+		.config = config_get(),
+		.env_sslmode = getenv("PGSSLMODE"),
+		.entry_point = entry_point,
+	};
+}
 
 /* What a hook asks of connect.c, and what it gets back. */
 enum action { CONNECT, CONNECT_START, PING };
@@ -47,23 +64,24 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 			       struct optlist *request, bool parsed, enum action action,
 			       union answer *answer)
 {
-	const char *placeholder = parsed ? request_placeholder(request, pgdatabase()) : NULL;
+	bool names_server = false;
+	const char *placeholder = parsed ? request_placeholder(request, pgdatabase(), &names_server)
+					 : NULL;
+	char *reconnect = NULL;
+	if (parsed && placeholder == NULL && targets_any())
+		placeholder = reconnect = targets_match(request);
 	if (placeholder != NULL) {
-		struct connect_context ctx = {
-			.pq = pq,
-			.config = config_get(),
-			.env_sslmode = getenv("PGSSLMODE"),
-			.entry_point = entry_point,
-		};
+		struct connect_context ctx = connect_context(pq, entry_point);
 		inside_shim++;
 		if (action == PING)
-			answer->ping = placeholder_ping(&ctx, request, placeholder);
+			answer->ping = placeholder_ping(&ctx, request, placeholder, names_server);
 		else
-			answer->conn = placeholder_connect(&ctx, request, placeholder,
+			answer->conn = placeholder_connect(&ctx, request, placeholder, names_server,
 							   action == CONNECT_START);
 		inside_shim--;
 	}
 	optlist_free(request);
+	free(reconnect);
 	return placeholder != NULL;
 }
 
@@ -168,7 +186,8 @@ HOOK PGPing PQpingParams(const char *const *keywords, const char *const *values,
 HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	if (PASS_THROUGH(pq, placeholder_is(conninfo)))
+	/* Only a whole-string placeholder: anything else libpq parses as it is. */
+	if (pq == NULL || inside_shim || !placeholder_is(conninfo))
 		return pq ? pq->PQconninfoParse(conninfo, errmsg) : NULL;
 	inside_shim++;
 	PQconninfoOption *options = placeholder_conninfo_parse(pq, conninfo, errmsg);
@@ -184,8 +203,33 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 	PostgresPollingStatusType status = pq->PQconnectPoll(conn);
 	if (!inside_shim && !conn_registry_empty() &&
 	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED))
-		placeholder_connect_finished(config_get(), conn, status);
+		placeholder_attempt_finished(config_get(), conn, status);
 	return status;
+}
+
+/*
+ * A reset reconnects with the credential the connection holds: it works
+ * while that is current.  After a rotation it fails (libpq has no way to
+ * change a connection's password), and the PQconnectPoll hook, through
+ * which libpq's reset runs, marks the credential stale so that the
+ * program's next connect fetches a fresh one.
+ */
+HOOK void PQreset(PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (pq == NULL)
+		return;
+	conn_registry_mark_pending(conn);
+	pq->PQreset(conn);
+}
+
+HOOK int PQresetStart(PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (pq == NULL)
+		return 0;
+	conn_registry_mark_pending(conn);
+	return pq->PQresetStart(conn);
 }
 
 HOOK char *PQerrorMessage(const PGconn *conn)
@@ -203,4 +247,14 @@ HOOK void PQfinish(PGconn *conn)
 	conn_registry_forget(conn);
 	if (pq != NULL)
 		pq->PQfinish(conn);
+}
+
+void *hooked_function(const char *name)
+{
+#define HOOKED_FUNCTION_BY_NAME(function)      \
+	if (strcmp(name, #function) == 0)      \
+		return (void *)function;
+	HOOKED_FUNCTIONS(HOOKED_FUNCTION_BY_NAME)
+#undef HOOKED_FUNCTION_BY_NAME
+	return NULL;
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+
 /* The sonames of Debian's libcurl4 (OpenSSL flavour) and libcjson1. */
 #define CURL_SONAME "libcurl.so.4"
 #define CJSON_SONAME "libcjson.so.1"

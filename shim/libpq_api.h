@@ -24,6 +24,8 @@
 	X(PQpingParams)            \
 	X(PQconninfoParse)         \
 	X(PQconninfoFree)          \
+	X(PQreset)                 \
+	X(PQresetStart)            \
 	X(PQfreemem)               \
 	X(PQerrorMessage)          \
 	X(PQstatus)                \

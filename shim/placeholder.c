@@ -7,6 +7,7 @@
  * options.  The query is parsed on its own so that "?host=..." cannot pass
  * for the app.
  */
+#define _GNU_SOURCE
 #include "placeholder.h"
 
 #include <ctype.h>
@@ -158,4 +159,12 @@ void placeholder_free(struct placeholder *ph)
 	free(ph->config_var);
 	optlist_free(&ph->query);
 	*ph = (struct placeholder)PLACEHOLDER_INIT;
+}
+
+char *placeholder_canonical(const struct placeholder *ph)
+{
+	char *text = NULL;
+	if (asprintf(&text, PLACEHOLDER_SCHEME "%s/%s", ph->app, ph->config_var) < 0)
+		return NULL;
+	return text;
 }

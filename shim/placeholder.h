@@ -41,6 +41,9 @@ bool placeholder_parse(const struct libpq_api *pq, const char *text,
 
 void placeholder_free(struct placeholder *ph);
 
+/* "heroku://APP/CONFIG_VAR", without the query; malloc'd, or NULL. */
+char *placeholder_canonical(const struct placeholder *ph);
+
 /*
  * Keywords the credential supplies.  The caller's values for them are
  * dropped; in a placeholder's own query they are an error.

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dl_hooks.h"
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct libpq_api table;
 static const struct libpq_api *resolved;	/* &table once complete */
@@ -45,7 +47,7 @@ static const char *defining_object(const void *address)
 /* PQconnectdb as seen from handle, if it is not ours. */
 static const char *libpq_seen_from(void *handle)
 {
-	return handle ? defining_object(dlsym(handle, "PQconnectdb")) : NULL;
+	return handle ? defining_object(real_dlsym(handle, "PQconnectdb")) : NULL;
 }
 
 static const char *from_caller(const void *caller)
@@ -98,7 +100,7 @@ static bool bind_all(const char *path)
 		return false;
 	bool ok = true;
 #define BIND(name)                                                           \
-	table.name = (__typeof__(table.name))dlsym(handle, #name);          \
+	table.name = (__typeof__(table.name))real_dlsym(handle, #name);          \
 	ok = ok && defining_object((const void *)table.name) != NULL;
 	LIBPQ_API_FUNCTIONS(BIND)
 #undef BIND
@@ -114,7 +116,7 @@ const struct libpq_api *real_libpq(const void *caller)
 
 	pthread_mutex_lock(&lock);
 	if (resolved == NULL) {
-		const char *path = defining_object(dlsym(RTLD_NEXT, "PQconnectdb"));
+		const char *path = defining_object(real_dlsym(RTLD_NEXT, "PQconnectdb"));
 		if (path == NULL)
 			path = from_caller(caller);
 		if (path == NULL)

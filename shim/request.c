@@ -90,10 +90,16 @@ bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
 	return request_from_params(pq, keywords, values, 1, out);
 }
 
-const char *request_placeholder(const struct optlist *request, const char *pgdatabase)
+const char *request_placeholder(const struct optlist *request, const char *pgdatabase,
+				bool *names_server)
 {
 	const char *dbname = optlist_get(request, "dbname");
-	if (dbname != NULL)
-		return placeholder_is(dbname) ? dbname : NULL;
-	return placeholder_is(pgdatabase) ? pgdatabase : NULL;
+	const char *host = optlist_get(request, "host");
+	*names_server = false;
+	if (placeholder_is(dbname))
+		return dbname;
+	if (dbname == NULL && placeholder_is(pgdatabase))
+		return pgdatabase;
+	*names_server = placeholder_is(host);
+	return *names_server ? host : NULL;
 }

@@ -37,10 +37,16 @@ bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
 			      const char *login, const char *password, struct optlist *out);
 
 /*
- * The placeholder the request names: its dbname, or pgdatabase when it
- * names no dbname.  NULL when there is none.  Points into request or at
- * pgdatabase.
+ * The placeholder the request names, pointing into request or at
+ * pgdatabase; NULL when there is none:
+ *   - its dbname, or pgdatabase when it names no dbname: the app's
+ *     database (*names_server false);
+ *   - else its host: the app's database server, where the request's own
+ *     dbname is kept (*names_server true).  This is what a program gets
+ *     that keeps the host of PQconninfoParse()'s answer but sets its own
+ *     dbname, as pg_dumpall -d does.
  */
-const char *request_placeholder(const struct optlist *request, const char *pgdatabase);
+const char *request_placeholder(const struct optlist *request, const char *pgdatabase,
+				bool *names_server);
 
 #endif

@@ -13,6 +13,10 @@
  *   ping_params=DBNAME            PQpingParams
  *   conninfo_parse=CONNINFO       PQconninfoParse, then PQconnectdbParams with its options
  *   wait                          read a line from stdin (a test changes something meanwhile)
+ *   hold=CONNINFO                 PQconnectdb, and keep the connection for the steps below
+ *   reset                         PQreset on the held connection
+ *   reset_start                   PQresetStart + the program's own PQresetPoll loop
+ *   terminate                     end the held connection's server process (a lost connection)
  *
  * An argument @PATH is read from the file PATH (for arguments longer than
  * the kernel allows on a command line).
@@ -29,8 +33,10 @@
 
 #define APPLICATION_NAME "entry_points"
 
+static PGconn *held;	/* the connection of hold=, reset and terminate */
+
 /* What the server says about this session: proves the connection is real. */
-static int report(const char *step, PGconn *conn)
+static int describe(const char *step, PGconn *conn)
 {
 	int failed = 1;
 	if (conn == NULL) {
@@ -53,8 +59,61 @@ static int report(const char *step, PGconn *conn)
 		}
 		PQclear(res);
 	}
+	return failed;
+}
+
+static int report(const char *step, PGconn *conn)
+{
+	int failed = describe(step, conn);
 	PQfinish(conn);
 	return failed;
+}
+
+/* The loop an asynchronous program runs around PQresetPoll. */
+static int reset_by_polling(PGconn *conn)
+{
+	if (!PQresetStart(conn))
+		return 0;
+	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+	while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+		int fd = PQsocket(conn);
+		if (fd < 0)
+			break;
+		fd_set fds;
+		FD_ZERO(&fds);
+		FD_SET(fd, &fds);
+		struct timeval timeout = { 30, 0 };
+		if (status == PGRES_POLLING_READING)
+			select(fd + 1, &fds, NULL, NULL, &timeout);
+		else
+			select(fd + 1, NULL, &fds, NULL, &timeout);
+		status = PQresetPoll(conn);
+	}
+	return status == PGRES_POLLING_OK;
+}
+
+static int held_step(const char *name, const char *arg)
+{
+	if (strcmp(name, "hold") == 0) {
+		PQfinish(held);
+		held = PQconnectdb(arg);
+		return describe(name, held);
+	}
+	if (held == NULL) {
+		fprintf(stderr, "entry_points: %s needs a hold= step first\n", name);
+		return 2;
+	}
+	if (strcmp(name, "reset") == 0)
+		PQreset(held);
+	else if (strcmp(name, "reset_start") == 0)
+		reset_by_polling(held);
+	else if (strcmp(name, "terminate") == 0)
+		PQclear(PQexec(held, "select pg_terminate_backend(pg_backend_pid())"));
+	if (strcmp(name, "terminate") == 0) {
+		printf("%s: done\n", name);
+		return 0;
+	}
+	return describe(name, held);
 }
 
 /* The loop an asynchronous program runs around PQconnectPoll. */
@@ -163,6 +222,9 @@ static int run_step_with(const char *name, const char *arg)
 		fflush(stdout);
 		return fgets(line, sizeof line, stdin) == NULL;
 	}
+	if (strcmp(name, "hold") == 0 || strcmp(name, "reset") == 0 ||
+	    strcmp(name, "reset_start") == 0 || strcmp(name, "terminate") == 0)
+		return held_step(name, arg);
 	if (strcmp(name, "connectdb") == 0)
 		return report(name, PQconnectdb(arg));
 	if (strcmp(name, "connectdb_params") == 0)
@@ -195,5 +257,6 @@ int main(int argc, char **argv)
 		failed |= run_step(argv[i]);
 		fflush(stdout);
 	}
+	PQfinish(held);
 	return failed ? 1 : 0;
 }

@@ -18,9 +18,11 @@ PAUSE_LINE = "waiting\n"  # what tests/clients/entry_points prints at its `wait`
 def run(cmd, env, input=None, timeout=60, secrets=(), on_pause=None) -> subprocess.CompletedProcess:
     """Run cmd; return its returncode, stdout and stderr (text).
 
-    With on_pause, cmd pauses once (entry_points' `wait` step): on_pause() is
-    called then, say to rotate a password while the process holds state,
-    and the process goes on.
+    With on_pause, cmd pauses once, printing PAUSE_LINE (entry_points' `wait`
+    step, or psql's `\\echo waiting`): `input` is what it reads before that,
+    on_pause() is called then, say to rotate a password while the process
+    holds state, and what it returns (default: an empty line) is the rest of
+    its input.
 
     Raises AssertionError when it runs longer than `timeout` seconds, or when
     any of `secrets` appears in its stdout or stderr. The messages never
@@ -45,9 +47,11 @@ def run(cmd, env, input=None, timeout=60, secrets=(), on_pause=None) -> subproce
     before_pause = ""
     try:
         if on_pause is not None:
+            if input:
+                process.stdin.write(input)
+                process.stdin.flush()
             before_pause = _read_until_pause(process)
-            on_pause()
-            input = "\n"
+            input = on_pause() or "\n"
         stdout, stderr = process.communicate(input, timeout=timeout)
         stdout = before_pause + stdout
     except subprocess.TimeoutExpired:

@@ -8,53 +8,65 @@ static void test_conninfo_forms(void **state)
 {
 	(void)state;
 	struct optlist r = OPTLIST_INIT;
+	bool server;
 	assert_true(request_from_conninfo(&libpq_direct, "heroku://a?application_name=x", &r));
-	assert_string_equal(request_placeholder(&r, NULL), "heroku://a?application_name=x");
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a?application_name=x");
 	optlist_free(&r);
 
 	assert_true(request_from_conninfo(&libpq_direct,
 					  "dbname=heroku://a application_name='b c'", &r));
-	assert_string_equal(request_placeholder(&r, NULL), "heroku://a");
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "application_name"), "b c");
 	optlist_free(&r);
 
 	/* an ordinary conninfo names no placeholder, even with PGDATABASE set */
 	assert_true(request_from_conninfo(&libpq_direct, "host=h dbname=d", &r));
-	assert_null(request_placeholder(&r, "heroku://a"));
+	assert_null(request_placeholder(&r, "heroku://a", &server));
 	optlist_free(&r);
 
 	/* no dbname: PGDATABASE decides */
 	assert_true(request_from_conninfo(&libpq_direct, "host=h", &r));
-	assert_string_equal(request_placeholder(&r, "heroku://a"), "heroku://a");
-	assert_null(request_placeholder(&r, "plain"));
+	assert_string_equal(request_placeholder(&r, "heroku://a", &server), "heroku://a");
+	assert_null(request_placeholder(&r, "plain", &server));
 	optlist_free(&r);
 
 	assert_false(request_from_conninfo(&libpq_direct, "not a conninfo", &r));
+
+	/* a placeholder as host names the app's server; the dbname is the caller's */
+	assert_true(request_from_conninfo(&libpq_direct, "host=heroku://a dbname=postgres", &r));
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_true(server);
+	optlist_free(&r);
+	assert_true(request_from_conninfo(&libpq_direct, "host=heroku://a dbname=heroku://a", &r));
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_false(server);
+	optlist_free(&r);
 }
 
 static void test_params_with_and_without_expansion(void **state)
 {
 	(void)state;
+	bool server;
 	const char *const keywords[] = { "host", "dbname", "application_name", "user", NULL };
 	const char *const values[] = { "h", "dbname=heroku://a connect_timeout=3", "app", NULL, NULL };
 	struct optlist r = OPTLIST_INIT;
 
 	assert_true(request_from_params(&libpq_direct, keywords, values, 1, &r));
-	assert_string_equal(request_placeholder(&r, NULL), "heroku://a");
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "connect_timeout"), "3");
 	assert_null(optlist_get(&r, "user")); /* NULL value: not given */
 	optlist_free(&r);
 
 	/* expand_dbname 0: the dbname is a name, not a placeholder */
 	assert_true(request_from_params(&libpq_direct, keywords, values, 0, &r));
-	assert_null(request_placeholder(&r, NULL));
+	assert_null(request_placeholder(&r, NULL, &server));
 	optlist_free(&r);
 
 	/* a bare placeholder is one with expand_dbname 0 or 1 */
 	const char *const bare[] = { "h", "heroku://a", "app", NULL, NULL };
 	for (int expand = 0; expand <= 1; expand++) {
 		assert_true(request_from_params(&libpq_direct, keywords, bare, expand, &r));
-		assert_string_equal(request_placeholder(&r, NULL), "heroku://a");
+		assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
 		optlist_free(&r);
 	}
 }
@@ -62,10 +74,11 @@ static void test_params_with_and_without_expansion(void **state)
 static void test_setdb_login(void **state)
 {
 	(void)state;
+	bool server;
 	struct optlist r = OPTLIST_INIT;
 	assert_true(request_from_setdb_login(&libpq_direct, "h", NULL, "-c x=1", "heroku://a",
 					     "me", NULL, &r));
-	assert_string_equal(request_placeholder(&r, NULL), "heroku://a");
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "options"), "-c x=1");
 	assert_string_equal(optlist_get(&r, "user"), "me");
 	optlist_free(&r);
