@@ -69,11 +69,10 @@ static int report(const char *step, PGconn *conn)
 	return failed;
 }
 
-/* The loop an asynchronous program runs around PQresetPoll. */
-static int reset_by_polling(PGconn *conn)
+/* The loop an asynchronous program runs around PQconnectPoll or PQresetPoll. */
+static PostgresPollingStatusType poll_loop(PGconn *conn,
+					   PostgresPollingStatusType (*poll)(PGconn *))
 {
-	if (!PQresetStart(conn))
-		return 0;
 	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
 	while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
 		int fd = PQsocket(conn);
@@ -87,9 +86,22 @@ static int reset_by_polling(PGconn *conn)
 			select(fd + 1, &fds, NULL, NULL, &timeout);
 		else
 			select(fd + 1, NULL, &fds, NULL, &timeout);
-		status = PQresetPoll(conn);
+		status = poll(conn);
 	}
-	return status == PGRES_POLLING_OK;
+	return status;
+}
+
+static PGconn *poll_until_done(PGconn *conn)
+{
+	if (conn != NULL)
+		poll_loop(conn, PQconnectPoll);
+	return conn;
+}
+
+static void reset_by_polling(PGconn *conn)
+{
+	if (PQresetStart(conn))
+		poll_loop(conn, PQresetPoll);
 }
 
 static int held_step(const char *name, const char *arg)
@@ -114,27 +126,6 @@ static int held_step(const char *name, const char *arg)
 		return 0;
 	}
 	return describe(name, held);
-}
-
-/* The loop an asynchronous program runs around PQconnectPoll. */
-static PGconn *poll_until_done(PGconn *conn)
-{
-	PostgresPollingStatusType status = PGRES_POLLING_WRITING;
-	while (conn != NULL && status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
-		int fd = PQsocket(conn);
-		if (fd < 0)
-			break;
-		fd_set fds;
-		FD_ZERO(&fds);
-		FD_SET(fd, &fds);
-		struct timeval timeout = { 30, 0 };
-		if (status == PGRES_POLLING_READING)
-			select(fd + 1, &fds, NULL, NULL, &timeout);
-		else
-			select(fd + 1, NULL, &fds, NULL, &timeout);
-		status = PQconnectPoll(conn);
-	}
-	return conn;
 }
 
 static const char *ping_name(PGPing ping)
