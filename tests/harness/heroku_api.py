@@ -76,6 +76,8 @@ class Request:
     headers: Headers
     scheme: str  # "https" or "http"
     app: str | None  # set when the path is /apps/{app}/config-vars
+    connection: int = 0  # the client's port: the same for requests on one kept-alive connection
+    tls_resumed: bool = False  # a TLS session resumed from an earlier connection
 
 
 @dataclass(frozen=True)
@@ -262,11 +264,14 @@ class HerokuApiStandIn:
         self._servers.append(server)
         return server
 
-    def _answer(self, method: str, path: str, headers: Headers, scheme: str) -> _Response:
+    def _answer(self, method: str, path: str, headers: Headers, scheme: str,
+                connection: int = 0, tls_resumed: bool = False) -> _Response:
         match = _CONFIG_VARS_PATH.match(path)
         app = unquote(match["app"]) if match else None
         with self._lock:
-            self._requests.append(Request(method, path, headers, scheme, app))
+            self._requests.append(
+                Request(method, path, headers, scheme, app, connection, tls_resumed)
+            )
             fault = self._take_fault(app)
             if fault is not None:
                 return fault
@@ -381,7 +386,9 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)  # keep the connection usable
         response = self.server.stand_in._answer(
-            self.command, self.path, Headers(self.headers.items()), self.server.scheme
+            self.command, self.path, Headers(self.headers.items()), self.server.scheme,
+            connection=self.client_address[1],
+            tls_resumed=getattr(self.request, "session_reused", False),
         )
         time.sleep(response.delay)
         self.send_response(response.status)

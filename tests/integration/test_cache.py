@@ -112,3 +112,14 @@ def test_shared_cache_ignores_a_file_others_can_read(run, entry_points, shim_env
     assert api.count("demo-app") == 2  # not trusted: fetched again
     [cache_file] = directory.iterdir()
     assert cache_file.stat().st_mode & 0o777 == 0o600  # and replaced by a private one
+
+
+def test_one_api_connection_per_process(run, entry_points, shim_env, api):
+    """The process reuses its libcurl handle: one TCP connection (and one TLS
+    handshake) to the API for all its fetches."""
+    result = run([str(entry_points), *["connectdb=heroku://demo-app"] * 4,
+                  "connectdb=heroku://other-app"], shim_env())
+    assert result.stdout.count("ok user=") == 5
+    assert len(api.requests) == 5
+    assert len({r.connection for r in api.requests}) == 1
+
