@@ -17,8 +17,14 @@ readonly PACKAGES=(
     openssl ca-certificates
     python3 python3-pytest python3-psycopg2
     perl libdbd-pg-perl
+    # The client matrix (test_client_matrix.py): more languages' drivers, and
+    # patchelf to give a copy of libpq a file name of its own.
+    python3-psycopg ruby-pg php8.2-cli php8.2-pgsql patchelf
     # Tests that look below the shim: exported symbols, every written byte.
     binutils strace
+    # Packaging tests: the man page renders and lints cleanly, the README's
+    # CI recipes parse.
+    man-db mandoc python3-yaml
 )
 
 is_installed() {
