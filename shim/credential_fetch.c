@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "credential_fetch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
@@ -109,8 +110,12 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 	struct api_response res;
 	bool ok = request_with_one_more_try(curl, &req, &res, err);
 	if (ok) {
-		hpg_debug("GET %s/apps/%s/config-vars: HTTP %ld in %.0f ms (RateLimit-Remaining %ld)",
-			  base_url, app, res.status, res.seconds * 1000, res.ratelimit_remaining);
+		char remaining[48] = "";
+		if (res.ratelimit_remaining >= 0)
+			snprintf(remaining, sizeof remaining, " (RateLimit-Remaining %ld)",
+				 res.ratelimit_remaining);
+		hpg_debug("GET %s/apps/%s/config-vars: HTTP %ld in %.0f ms%s", base_url, app,
+			  res.status, res.seconds * 1000, remaining);
 		if (res.status == 304 && settings->if_none_match != NULL) {
 			out->not_modified = true;
 		} else if (res.status == 200) {
