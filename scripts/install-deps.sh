@@ -22,6 +22,9 @@ readonly PACKAGES=(
     python3-psycopg ruby-pg php8.2-cli php8.2-pgsql patchelf
     # Tests that look below the shim: exported symbols, every written byte.
     binutils strace
+    # Sanitizer builds (make check-asan, check-tsan): gcc's ASan, UBSan and
+    # TSan runtimes.  libFuzzer targets (make fuzz): clang and its runtimes.
+    libasan8 libubsan1 libtsan2 clang-14 libclang-rt-14-dev
     # Packaging tests: the man page renders and lints cleanly, the README's
     # CI recipes parse.
     man-db mandoc python3-yaml

@@ -12,12 +12,19 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static CURL *idle;	/* the handle kept for reuse, when not lent out */
 static pid_t idle_owner;	/* the process that made it */
+/* A handle inherited across fork(), abandoned (see api_handle.h) but still
+ * pointed to: it is the parent's, not a leak of the child's. */
+static CURL *inherited;
 
 CURL *api_handle_acquire(const struct curl_api *curl)
 {
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
-	CURL *handle = idle_owner == getpid() ? idle : NULL; /* else: inherited, abandoned */
+	CURL *handle = idle;
+	if (handle != NULL && idle_owner != getpid()) {
+		inherited = handle;
+		handle = NULL;
+	}
 	idle = NULL;
 	pthread_mutex_unlock(&lock);
 	return handle != NULL ? handle : curl->curl_easy_init();
@@ -28,6 +35,8 @@ void api_handle_release(const struct curl_api *curl, CURL *handle)
 	pthread_mutex_lock(&lock);
 	CURL *extra = NULL;
 	if (idle == NULL || idle_owner != getpid()) {
+		if (idle != NULL)
+			inherited = idle;
 		idle = handle;
 		idle_owner = getpid();
 	} else {

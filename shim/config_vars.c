@@ -93,10 +93,11 @@ char *heroku_error_id(const struct cjson_api *json, const char *body, size_t len
 		return NULL;
 	const cJSON *id = json->cJSON_GetObjectItemCaseSensitive(root, "id");
 	char *copy = NULL;
-	/* An id is a short word such as "not_found"; anything else is not shown. */
+	/* An id is a short word such as "not_found"; anything else, an empty
+	 * one included, is not shown. */
 	if (id != NULL && json->cJSON_IsString(id) && id->valuestring != NULL &&
-	    strlen(id->valuestring) < 40 && strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyz_") ==
-	    strlen(id->valuestring))
+	    id->valuestring[0] != '\0' && strlen(id->valuestring) < 40 &&
+	    strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyz_") == strlen(id->valuestring))
 		copy = strdup(id->valuestring);
 	json_delete_wiped(json, root);
 	return copy;

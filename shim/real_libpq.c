@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "dl_hooks.h"
+#include "fork_safety.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct libpq_api table;
@@ -114,6 +115,10 @@ const struct libpq_api *real_libpq(const void *caller)
 	if (api != NULL)
 		return api;
 
+	/* Held while every loaded object is searched: a fork() meanwhile must
+	 * not leave the child, which has not resolved libpq either, this lock
+	 * held by a thread it does not have. */
+	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
 	if (resolved == NULL) {
 		const char *path = defining_object(real_dlsym(RTLD_NEXT, "PQconnectdb"));

@@ -24,6 +24,7 @@ from harness import (  # noqa: E402
     new_password,
     run as run_checked,
 )
+from harness import sanitizers  # noqa: E402
 
 # Passwords full of characters that URLs, conninfo strings and SQL treat
 # specially: every one of them must survive the trip through DATABASE_URL.
@@ -111,7 +112,9 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def shim_path(repo_root) -> Path:
-    path = repo_root / "build" / "libhpgshim.so"
+    """build/libhpgshim.so, or the sanitizer build that HPGSHIM_TEST_PRELOAD
+    loads (make check-asan, make check-tsan; see harness/sanitizers.py)."""
+    path = sanitizers.library_under_test(default=repo_root / "build" / "libhpgshim.so")
     if not path.exists():
         pytest.fail(f"{path} not found: run make first")
     return path
@@ -203,21 +206,28 @@ def plain_env(home_dir):
 
 
 @pytest.fixture
-def shim_env(plain_env, shim_path, api, api_token, pki):
+def shim_env(plain_env, shim_path, api, api_token, pki, tmp_path):
     """shim_env(**overrides) -> the environment to run a program under the
     shim, pointed at the API stand-in. An override set to None removes
-    that variable."""
+    that variable.
+
+    Under a sanitizer build the programs also get the sanitizers' options,
+    and the test fails afterwards if a sanitizer reported anything but a
+    leak that did not go through the shim."""
+    reports = sanitizers.Reports(tmp_path / "sanitizer-reports")
 
     def make(**overrides) -> dict:
         shim_settings = {
-            "LD_PRELOAD": shim_path,
+            "LD_PRELOAD": sanitizers.ld_preload(shim_path),
             "HEROKU_HOST": api.url,
             "HEROKU_API_KEY": api_token,
             "HPGSHIM_CAINFO": pki.ca_cert,
+            **reports.environment(),
         }
         return plain_env(**{**shim_settings, **overrides})
 
-    return make
+    yield make
+    reports.check()
 
 
 @pytest.fixture
