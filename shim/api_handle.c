@@ -13,8 +13,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static CURL *idle;	/* the handle kept for reuse, when not lent out */
 static pid_t idle_owner;	/* the process that made it */
 /* A handle inherited across fork(), abandoned (see api_handle.h) but still
- * pointed to: it is the parent's, not a leak of the child's. */
-static CURL *inherited;
+ * pointed to: it is the parent's, not a leak of the child's.  volatile,
+ * because nothing reads it and the compiler would drop the stores. */
+static CURL *volatile inherited;
 
 CURL *api_handle_acquire(const struct curl_api *curl)
 {

@@ -20,10 +20,13 @@ struct flight {
 	struct credential cred;
 	struct hpg_error err;
 	int users;		/* leader and waiters still to read the outcome */
+	/* One per flight, not one for all: a child never touches a condvar
+	 * that a parent's thread was waiting on at fork() (glibc's broadcast
+	 * would wait for that waiter, which the child does not have). */
+	pthread_cond_t landed;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t landed = PTHREAD_COND_INITIALIZER;
 static struct flight *in_flight;
 
 static struct flight *find(const char *key)
@@ -50,6 +53,7 @@ static bool take_outcome(struct flight *f, struct credential *out, struct hpg_er
 	if (!ok)
 		*err = f->ok ? (struct hpg_error){ "out of memory" } : f->err;
 	if (--f->users == 0) {
+		pthread_cond_destroy(&f->landed);
 		credential_free(&f->cred);
 		free(f->key);
 		free(f);
@@ -66,7 +70,7 @@ bool single_flight(const char *key, flight_fetch_fn fetch, void *arg,
 	if (f != NULL) {
 		f->users++;
 		while (!f->done)
-			pthread_cond_wait(&landed, &lock);
+			pthread_cond_wait(&f->landed, &lock);
 		bool ok = take_outcome(f, out, err);
 		pthread_mutex_unlock(&lock);
 		return ok;
@@ -81,6 +85,7 @@ bool single_flight(const char *key, flight_fetch_fn fetch, void *arg,
 	}
 	f->pid = getpid();
 	f->users = 1;
+	pthread_cond_init(&f->landed, NULL);
 	f->next = in_flight;
 	in_flight = f;
 	pthread_mutex_unlock(&lock);
@@ -95,7 +100,7 @@ bool single_flight(const char *key, flight_fetch_fn fetch, void *arg,
 	f->ok = ok;
 	f->cred = cred;
 	f->err = why;
-	pthread_cond_broadcast(&landed);
+	pthread_cond_broadcast(&f->landed);
 	ok = take_outcome(f, out, err);
 	pthread_mutex_unlock(&lock);
 	return ok;

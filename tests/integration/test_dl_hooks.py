@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from harness.sanitizers import ld_preload
+
 CLIENTS = "tests/clients"
 
 
@@ -58,7 +60,7 @@ def test_dlopen_searches_the_callers_runpath(run, built, shim_env, plain_env):
 def test_dlsym_rtld_next_is_relative_to_its_caller(run, built, shim_env, shim_path):
     # With "next" taken relative to the shim, the interposer would find
     # itself and recurse until the stack ran out.
-    env = shim_env(LD_PRELOAD=f"{shim_path} {built / 'interposer.so'}")
+    env = shim_env(LD_PRELOAD=f"{ld_preload(shim_path)} {built / 'interposer.so'}")
     assert host(run, built, env, "getppid").stdout == "getppid: ok\n"
 
 
