@@ -17,32 +17,35 @@ typedef void *dlopen_fn(const char *file, int mode);
 typedef void *dlsym_fn(void *handle, const char *name);
 
 /*
- * glibc's function of that name, looked up once into *slot: dlsym itself
- * cannot look it up without coming back here, so by version.  2.34 moved
- * these into libc; 2.2.5 is the older name.
+ * glibc's functions, by version: dlsym itself cannot look them up without
+ * coming back here.  2.34 moved them into libc; 2.2.5 is the older name.
  */
-static void *glibc_function(void **slot, const char *name)
+static void *glibc_function(const char *name)
 {
-	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	if (fn == NULL) {
-		fn = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
-		if (fn == NULL)
-			fn = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
-		__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
-	}
-	return fn;
+	void *found = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
+	return found ? found : dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
 }
 
 static dlsym_fn *glibc_dlsym(void)
 {
-	static void *real;
-	return (dlsym_fn *)glibc_function(&real, "dlsym");
+	static dlsym_fn *real;
+	dlsym_fn *fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+	if (fn == NULL) {
+		fn = (dlsym_fn *)glibc_function("dlsym");
+		__atomic_store_n(&real, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
 }
 
 static dlopen_fn *glibc_dlopen(void)
 {
-	static void *real;
-	return (dlopen_fn *)glibc_function(&real, "dlopen");
+	static dlopen_fn *real;
+	dlopen_fn *fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+	if (fn == NULL) {
+		fn = (dlopen_fn *)glibc_function("dlopen");
+		__atomic_store_n(&real, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
 }
 
 void *real_dlsym(void *handle, const char *name)
