@@ -118,7 +118,11 @@ CHECK_CONNECTION := tests/clients/check_connection.c tests/clients/check_connect
 LIBPQ_LIBS := $(shell pkg-config --libs libpq)
 
 hazard-clients: $(addprefix $(BUILD)/,$(HAZARD_CLIENTS))
-integration: hazard-clients
+integration: hazard-clients $(BUILD)/libresolver_spy.so
+
+# Preloaded beside the shim by tests that count or break name lookups.
+$(BUILD)/libresolver_spy.so: tests/clients/resolver_spy.c | $(BUILD)
+	$(CC) $(CFLAGS) -shared $< -o $@ -ldl
 
 ASAN_FLAGS := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 TSAN_FLAGS := -fno-omit-frame-pointer -fsanitize=thread
@@ -187,7 +191,8 @@ $(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
 #   log_path         set by the harness: reports go to files it reads.
 # tests/sanitizers/asan.skip lists the tests that cannot run under ASan, and why.
 LIBASAN := $(shell $(CC) -print-file-name=libasan.so)
-check-asan: all $(BUILD)/asan/libhpgshim.so $(addprefix $(BUILD)/asan/,$(HAZARD_CLIENTS))
+check-asan: all $(BUILD)/libresolver_spy.so $(BUILD)/asan/libhpgshim.so \
+		$(addprefix $(BUILD)/asan/,$(HAZARD_CLIENTS))
 	HPGSHIM_TEST_PRELOAD="$(LIBASAN) $(CURDIR)/$(BUILD)/asan/libhpgshim.so" \
 	ASAN_OPTIONS=detect_leaks=1:exitcode=0:abort_on_error=1:handle_abort=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \

@@ -129,6 +129,44 @@ def entry_points(repo_root) -> Path:
     return path
 
 
+class ResolverSpy:
+    """build/libresolver_spy.so (tests/clients/resolver_spy.c): preloaded
+    after the shim, it records every getaddrinfo() name and fails the names
+    a test lists, even while the program runs."""
+
+    def __init__(self, library: Path, directory: Path):
+        self.library = library
+        self._log = directory / "lookups"
+        self._fail = directory / "fail"
+
+    def environment(self, shim_env: dict) -> dict:
+        """shim_env with the spy preloaded after the shim, logging afresh."""
+        self._log.unlink(missing_ok=True)
+        return {**shim_env, "LD_PRELOAD": f"{shim_env['LD_PRELOAD']} {self.library}",
+                "RESOLVER_SPY_LOG": str(self._log), "RESOLVER_SPY_FAIL": str(self._fail)}
+
+    def names(self) -> list:
+        """Every name looked up so far, in order."""
+        return self._log.read_text().splitlines() if self._log.exists() else []
+
+    def fail(self, *names: str):
+        """From now on these names do not resolve."""
+        self._fail.write_text("".join(f"{name}\n" for name in names))
+
+    def heal(self):
+        self._fail.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def resolver_spy(repo_root, tmp_path) -> ResolverSpy:
+    library = repo_root / "build" / "libresolver_spy.so"
+    if not library.exists():
+        pytest.fail(f"{library} not found: run make integration first")
+    directory = tmp_path / "resolver-spy"
+    directory.mkdir()
+    return ResolverSpy(library, directory)
+
+
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory):
     return make_test_pki(tmp_path_factory.mktemp("pki"))

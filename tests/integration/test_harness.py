@@ -208,3 +208,19 @@ def test_run_catches_a_leaked_secret_without_repeating_it(
 def test_run_fails_a_hanging_program(run, plain_env):
     with pytest.raises(AssertionError, match="did not finish within"):
         run(["sleep", "30"], plain_env(), timeout=0.5)
+
+
+def test_resolver_spy_records_and_fails_lookups(run, entry_points, shim_env, resolver_spy, db):
+    """The spy sees libpq's own lookup of a server name, and a listed name
+    fails as an unreachable DNS server would."""
+    target = f"host=localhost port={db.app.pg.port} dbname={db.app.dbname} user={db.app.user} " \
+             "sslmode=require connect_timeout=5"
+    env = resolver_spy.environment(shim_env(PGPASSWORD=db.app.password))
+    first = run([str(entry_points), "connectdb=" + target], env)
+    assert first.stdout.startswith("connectdb: ok"), first.stdout
+    assert "localhost" in resolver_spy.names()
+
+    resolver_spy.fail("localhost")
+    second = run([str(entry_points), "connectdb=" + target], resolver_spy.environment(env))
+    assert second.returncode == 1
+    assert "could not translate host name \"localhost\"" in second.stdout
