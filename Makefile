@@ -190,6 +190,9 @@ $(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
 #                    what reaches the harness.
 #   log_path         set by the harness: reports go to files it reads.
 # tests/sanitizers/asan.skip lists the tests that cannot run under ASan, and why.
+# What `make integration` and `make check-asan` run: all of it by default;
+# INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
+INTEGRATION_TESTS ?= tests/integration
 LIBASAN := $(shell $(CC) -print-file-name=libasan.so)
 check-asan: all $(BUILD)/libresolver_spy.so $(BUILD)/asan/libhpgshim.so \
 		$(addprefix $(BUILD)/asan/,$(HAZARD_CLIENTS))
@@ -197,7 +200,7 @@ check-asan: all $(BUILD)/libresolver_spy.so $(BUILD)/asan/libhpgshim.so \
 	ASAN_OPTIONS=detect_leaks=1:exitcode=0:abort_on_error=1:handle_abort=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \
 	PYTHONPATH=tests $(PYTHON) -m pytest -ra -p harness.skip_list \
-		--skip-list tests/sanitizers/asan.skip tests/integration
+		--skip-list tests/sanitizers/asan.skip $(INTEGRATION_TESTS)
 
 # The thread storm with the library and the storm itself built with TSan.
 # libpq, libcurl and OpenSSL are not instrumented: see tests/sanitizers/tsan.supp.
@@ -264,7 +267,7 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 integration: all
-	$(PYTHON) -m pytest -ra tests/integration
+	$(PYTHON) -m pytest -ra $(INTEGRATION_TESTS)
 
 demo: deps
 	$(MAKE) all
