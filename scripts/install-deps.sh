@@ -20,6 +20,8 @@ readonly PACKAGES=(
     # The client matrix (test_client_matrix.py): more languages' drivers, and
     # patchelf to give a copy of libpq a file name of its own.
     python3-psycopg ruby-pg php8.2-cli php8.2-pgsql patchelf
+    # GDAL's ogrinfo, which appends its own keywords after a PG: placeholder.
+    gdal-bin
     # Tests that look below the shim: exported symbols, every written byte.
     binutils strace
     # Sanitizer builds (make check-asan, check-tsan): gcc's ASan, UBSan and

@@ -392,29 +392,64 @@ static void set_parsed_option(PQconninfoOption *options, const char *keyword, co
 		}
 }
 
-PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
+/*
+ * dbname, host and hostaddr all set to the placeholder.  host, so that a
+ * program that keeps only the host (pg_dumpall -d) still names the app's
+ * server.  hostaddr, so that a program that resolves the host itself
+ * unless hostaddr is set (ruby pg 1.4, psycopg 3's async connect) looks up
+ * nothing: the app's name never reaches a DNS server.  Handed to a libpq
+ * without the shim, a hostaddr that is not a numeric address fails at once
+ * ("could not parse network address"), with no lookup and no connection.
+ */
+static void set_placeholder_target(PQconninfoOption *options, const char *canonical)
+{
+	set_parsed_option(options, "dbname", canonical);
+	set_parsed_option(options, "host", canonical);
+	set_parsed_option(options, "hostaddr", canonical);
+}
+
+/* Copies every set option of from into options (both libpq's arrays). */
+static void copy_parsed_options(PQconninfoOption *options, const PQconninfoOption *from)
+{
+	for (const PQconninfoOption *o = from; o->keyword != NULL; o++)
+		if (o->val != NULL)
+			set_parsed_option(options, o->keyword, o->val);
+}
+
+PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *text,
 					     char **errmsg)
 {
 	struct placeholder ph;
 	struct hpg_error err;
+	char *url = NULL;
+	PQconninfoOption *pairs = NULL;
 	if (errmsg != NULL)
 		*errmsg = NULL;
-	if (!placeholder_parse(pq, placeholder, &ph, &err)) {
+	placeholder_split_keywords(pq, text, &url, &pairs);
+	if (!placeholder_parse(pq, url ? url : text, &ph, &err)) {
 		if (errmsg != NULL && asprintf(errmsg, "hpgshim: %s\n", err.text) < 0)
 			*errmsg = NULL;
+		free(url);
+		if (pairs != NULL)
+			pq->PQconninfoFree(pairs);
 		return NULL;
 	}
 
-	/* libpq's own array with every option unset, then filled in. */
+	/* libpq's own array with every option unset, then filled in: the
+	 * keywords after the placeholder, its query, then its target. */
 	PQconninfoOption *options = pq->PQconninfoParse("", errmsg);
 	char *canonical = placeholder_canonical(&ph);
 	if (options != NULL && canonical != NULL) {
+		if (pairs != NULL)
+			copy_parsed_options(options, pairs);
 		for (size_t i = 0; i < ph.query.count; i++)
 			set_parsed_option(options, ph.query.keywords[i], ph.query.values[i]);
-		set_parsed_option(options, "dbname", canonical);
-		set_parsed_option(options, "host", canonical);
+		set_placeholder_target(options, canonical);
 	}
 	free(canonical);
+	free(url);
+	if (pairs != NULL)
+		pq->PQconninfoFree(pairs);
 	placeholder_free(&ph);
 	return options;
 }

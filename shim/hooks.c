@@ -186,7 +186,8 @@ HOOK PGPing PQpingParams(const char *const *keywords, const char *const *values,
 HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
-	/* Only a whole-string placeholder: anything else libpq parses as it is. */
+	/* Only a string that is a placeholder (perhaps followed by keyword=value
+	 * pairs): anything else, "dbname=heroku://..." too, libpq parses as it is. */
 	if (pq == NULL || inside_shim || !placeholder_is(conninfo))
 		return pq ? pq->PQconninfoParse(conninfo, errmsg) : NULL;
 	inside_shim++;

@@ -153,6 +153,37 @@ bool placeholder_parse(const struct libpq_api *pq, const char *text,
 	return ok;
 }
 
+bool placeholder_split_keywords(const struct libpq_api *pq, const char *text, char **url,
+				PQconninfoOption **pairs)
+{
+	*url = NULL;
+	*pairs = NULL;
+	/* libpq's own idea of whitespace in a conninfo string: isspace(). */
+	size_t length = 0;
+	while (text[length] != '\0' && !isspace((unsigned char)text[length]))
+		length++;
+	const char *rest = text + length;
+	while (isspace((unsigned char)*rest))
+		rest++;
+	/* Pairs, not a second connection URI. */
+	if (*rest == '\0' || strncmp(rest, "postgresql://", 13) == 0 ||
+	    strncmp(rest, "postgres://", 11) == 0)
+		return false;
+
+	char *libpq_error = NULL;
+	*pairs = pq->PQconninfoParse(rest, &libpq_error);
+	if (libpq_error != NULL)
+		pq->PQfreemem(libpq_error);
+	*url = *pairs ? strndup(text, length) : NULL;
+	if (*url == NULL) {
+		if (*pairs != NULL)
+			pq->PQconninfoFree(*pairs);
+		*pairs = NULL;
+		return false;
+	}
+	return true;
+}
+
 void placeholder_free(struct placeholder *ph)
 {
 	free(ph->app);

@@ -41,6 +41,18 @@ bool placeholder_parse(const struct libpq_api *pq, const char *text,
 
 void placeholder_free(struct placeholder *ph);
 
+/*
+ * A placeholder followed by whitespace and keyword=value pairs, as GDAL
+ * writes it ("heroku://app application_name='GDAL 3.6.2'"): true, with the
+ * placeholder in *url (malloc'd) and the pairs as libpq parsed them in
+ * *pairs (PQconninfoFree()).  False, both NULL, when text has no such
+ * pairs, they do not parse, or memory runs out: text is then one
+ * placeholder, and placeholder_parse() says what is wrong with it.
+ * App names contain no whitespace, so the split is unambiguous.
+ */
+bool placeholder_split_keywords(const struct libpq_api *pq, const char *text, char **url,
+				PQconninfoOption **pairs);
+
 /* "heroku://APP/CONFIG_VAR", without the query; malloc'd, or NULL. */
 char *placeholder_canonical(const struct placeholder *ph);
 

@@ -3,6 +3,7 @@
  */
 #include "request.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "placeholder.h"
@@ -48,12 +49,30 @@ static bool add_parsed_string(const struct libpq_api *pq, const char *conninfo,
 	return ok;
 }
 
+/*
+ * A placeholder is the dbname; one followed by keyword=value pairs
+ * ("heroku://app application_name=x") means the same as
+ * "dbname=heroku://app application_name=x", except that the placeholder
+ * stays the dbname whatever the pairs say.  Anything else libpq parses.
+ */
+static bool add_conninfo(const struct libpq_api *pq, const char *conninfo, struct optlist *out)
+{
+	if (!placeholder_is(conninfo))
+		return add_parsed_string(pq, conninfo, out);
+	char *url = NULL;
+	PQconninfoOption *pairs = NULL;
+	if (!placeholder_split_keywords(pq, conninfo, &url, &pairs))
+		return optlist_set(out, "dbname", conninfo);
+	bool ok = optlist_add_parsed(out, pairs) && optlist_set(out, "dbname", url);
+	pq->PQconninfoFree(pairs);
+	free(url);
+	return ok;
+}
+
 bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 			   struct optlist *out)
 {
-	if (placeholder_is(conninfo))
-		return optlist_set(out, "dbname", conninfo);
-	return add_parsed_string(pq, conninfo, out);
+	return add_conninfo(pq, conninfo, out);
 }
 
 bool request_from_params(const struct libpq_api *pq, const char *const *keywords,
@@ -68,10 +87,10 @@ bool request_from_params(const struct libpq_api *pq, const char *const *keywords
 		if (value == NULL || value[0] == '\0')
 			continue;
 		bool expand = expand_dbname && !dbname_seen && strcmp(keywords[i], "dbname") == 0 &&
-			      !placeholder_is(value) && is_connection_string(value);
+			      is_connection_string(value);
 		if (strcmp(keywords[i], "dbname") == 0)
 			dbname_seen = true;
-		if (!(expand ? add_parsed_string(pq, value, out) : optlist_set(out, keywords[i], value))) {
+		if (!(expand ? add_conninfo(pq, value, out) : optlist_set(out, keywords[i], value))) {
 			optlist_free(out);
 			return false;
 		}

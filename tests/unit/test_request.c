@@ -71,6 +71,42 @@ static void test_params_with_and_without_expansion(void **state)
 	}
 }
 
+/* GDAL's form: a placeholder, whitespace, keyword=value pairs (libpq's quoting). */
+static void test_placeholder_followed_by_keywords(void **state)
+{
+	(void)state;
+	bool server;
+	struct optlist r = OPTLIST_INIT;
+	assert_true(request_from_conninfo(&libpq_direct,
+					  "heroku://a?connect_timeout=4 \t application_name='GDAL 3.6.2' "
+					  "dbname=other", &r));
+	/* the placeholder stays the target, whatever the pairs say */
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a?connect_timeout=4");
+	assert_false(server);
+	assert_string_equal(optlist_get(&r, "application_name"), "GDAL 3.6.2");
+	optlist_free(&r);
+
+	/* the same as psql's dbname, which libpq expands */
+	const char *const keywords[] = { "dbname", "application_name", NULL };
+	const char *const values[] = { "heroku://a application_name=x options='-c y=1'", NULL, NULL };
+	assert_true(request_from_params(&libpq_direct, keywords, values, 1, &r));
+	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_string_equal(optlist_get(&r, "application_name"), "x");
+	assert_string_equal(optlist_get(&r, "options"), "-c y=1");
+	optlist_free(&r);
+
+	/* what is not keyword=value pairs leaves the whole text one placeholder,
+	 * which placeholder_parse() then refuses, naming it */
+	const char *const not_pairs[] = {
+		"heroku://my app", "heroku://a application_name='x", "heroku://a postgresql://h/d",
+	};
+	for (size_t i = 0; i < sizeof not_pairs / sizeof not_pairs[0]; i++) {
+		assert_true(request_from_conninfo(&libpq_direct, not_pairs[i], &r));
+		assert_string_equal(request_placeholder(&r, NULL, &server), not_pairs[i]);
+		optlist_free(&r);
+	}
+}
+
 static void test_setdb_login(void **state)
 {
 	(void)state;
@@ -103,6 +139,7 @@ int run_request_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conninfo_forms),
 		cmocka_unit_test(test_params_with_and_without_expansion),
+		cmocka_unit_test(test_placeholder_followed_by_keywords),
 		cmocka_unit_test(test_setdb_login),
 		cmocka_unit_test(test_cheap_checks),
 	};
