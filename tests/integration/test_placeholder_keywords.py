@@ -82,3 +82,24 @@ def test_ogrinfo_session_carries_gdal_keywords(run, shim_env):
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"= user=app_user ssl=t app=GDAL \d+\.\d+", result.stdout), \
         result.stdout + result.stderr
+
+
+def test_ogrinfo_with_an_ordinary_conninfo_is_untouched(run, shim_env, plain_env, pg, db, api):
+    conninfo = f"PG:host={pg.host} port={pg.port} dbname={db.app.dbname} user={db.app.user} " \
+               "sslmode=require"
+    command = [OGRINFO, "-q", conninfo, "-sql", SESSION_QUERY]
+    with_shim = run(command, shim_env(PGPASSWORD=db.app.password))
+    without = run(command, plain_env(PGPASSWORD=db.app.password))
+    assert re.search(r"= user=app_user ssl=t app=GDAL \d+\.\d+", without.stdout), \
+        without.stdout + without.stderr  # the control: this conninfo works at all
+    assert (with_shim.returncode, with_shim.stdout) == (without.returncode, without.stdout), \
+        with_shim.stderr
+    assert api.count() == 0
+
+
+def test_ogrinfo_after_a_rotation(run, shim_env, db):
+    command = [OGRINFO, "-q", "PG:heroku://demo-app", "-sql", "select current_user"]
+    assert "current_user (String) = app_user" in run(command, shim_env()).stdout
+    db.rotate("demo-app")
+    result = run(command, shim_env())
+    assert "current_user (String) = app_user" in result.stdout, result.stdout + result.stderr
