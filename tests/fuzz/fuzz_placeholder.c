@@ -4,6 +4,8 @@
  *
  * Input: what follows "heroku://".  The hooks hand these functions only
  * text that starts with the scheme (placeholder_is()), so it is not fuzzed.
+ * The placeholder is the text, or its part before keyword=value pairs that
+ * follow it (placeholder_split_keywords()).
  *
  * Properties:
  *   - a parsed placeholder has an app of letters, digits and '-' (not first)
@@ -11,7 +13,7 @@
  *     keyword the credential owns;
  *   - its canonical form, heroku://APP/CONFIG_VAR, parses back to the same;
  *   - PQconninfoParse's answer exists exactly when the placeholder parses,
- *     and then names the canonical form as its dbname.
+ *     and then names the canonical form as its dbname, host and hostaddr.
  */
 #include <ctype.h>
 #include <string.h>
@@ -61,13 +63,14 @@ static void check_conninfo_answer(const char *text, const char *canonical)
 		libpq_direct.PQfreemem(errmsg);
 		return;
 	}
-	bool dbname_seen = false;
+	int targets_seen = 0;
 	for (const PQconninfoOption *o = options; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "dbname") == 0) {
+		if (strcmp(o->keyword, "dbname") == 0 || strcmp(o->keyword, "host") == 0 ||
+		    strcmp(o->keyword, "hostaddr") == 0) {
 			FUZZ_CHECK(o->val != NULL && strcmp(o->val, canonical) == 0);
-			dbname_seen = true;
+			targets_seen++;
 		}
-	FUZZ_CHECK(dbname_seen);
+	FUZZ_CHECK(targets_seen == 3);
 	libpq_direct.PQconninfoFree(options);
 }
 
@@ -77,8 +80,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct placeholder ph;
 	struct hpg_error err;
 	char *canonical = NULL;
+	char *url = NULL;
+	PQconninfoOption *pairs = NULL;
 
-	if (placeholder_parse(&libpq_direct, text, &ph, &err)) {
+	if (placeholder_split_keywords(&libpq_direct, text, &url, &pairs)) {
+		FUZZ_CHECK(url != NULL && pairs != NULL && placeholder_is(url));
+		FUZZ_CHECK(strncmp(text, url, strlen(url)) == 0 && isspace((unsigned char)text[strlen(url)]));
+		libpq_direct.PQconninfoFree(pairs);
+	} else {
+		FUZZ_CHECK(url == NULL && pairs == NULL);
+	}
+	if (placeholder_parse(&libpq_direct, url ? url : text, &ph, &err)) {
 		check_parsed(&ph);
 		canonical = placeholder_canonical(&ph);
 		FUZZ_CHECK(canonical != NULL);
@@ -91,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_conninfo_answer(text, canonical);
 
 	free(canonical);
+	free(url);
 	free(text);
 	return 0;
 }
