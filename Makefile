@@ -173,8 +173,9 @@ $(eval $(call sanitizer_build,$(BUILD)/tsan,TSAN_FLAGS))
 # shim/dl_hooks.c hands dlopen() and dlsym() on to glibc with a tail call, so
 # that glibc sees the program's return address; TSan's function exit hook
 # would come after that call, and TSan's own start-up calls dlsym() before it
-# can run any hook at all (it crashed there).  That file is built without TSan.
-$(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
+# can run any hook at all (it crashed there).  That file, and the lookups of
+# glibc's functions it runs (shim/glibc_dl.c), are built without TSan.
+$(BUILD)/tsan/shim/dl_hooks.o $(BUILD)/tsan/shim/glibc_dl.o: TSAN_FLAGS :=
 
 # The whole integration suite against build/asan/libhpgshim.so.  psql, perl
 # and python are not built with ASan, so its runtime is preloaded first.
