@@ -272,14 +272,14 @@ integration: all
 
 demo: deps
 	$(MAKE) all
-	$(PYTHON) scripts/demo.py
+	PYTHONPATH=tests $(PYTHON) scripts/demo.py
 
 # What the shim costs, measured side by side against the same services
 # (scripts/bench.py; BENCH_FLAGS=--quick for a smoke run).
 .PHONY: bench
 bench: deps
 	$(MAKE) all
-	$(PYTHON) scripts/bench.py $(BENCH_FLAGS)
+	PYTHONPATH=tests $(PYTHON) scripts/bench.py $(BENCH_FLAGS)
 
 # Installing into the running system (no DESTDIR) into a directory of the
 # dynamic linker's cache (/usr/local/lib on Debian): refresh the cache, so
