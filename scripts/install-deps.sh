@@ -6,7 +6,7 @@
 # can run at the start of every CI job.
 set -euo pipefail
 
-readonly PACKAGES=(
+PACKAGES=(
     # Building the shim.
     gcc make pkg-config libc6-dev
     libpq-dev libcurl4-openssl-dev libcjson-dev
@@ -31,6 +31,12 @@ readonly PACKAGES=(
     # CI recipes parse.
     man-db mandoc python3-yaml
 )
+
+# npm downloads the libpq 16, 17 and 18 builds the tests also run against
+# (make libpq-matrix).  Any npm will do, so Debian's is added only where no
+# npm is on PATH (a NodeSource nodejs, say, brings its own).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+readonly PACKAGES
 
 is_installed() {
     # A removed package can still be known to dpkg ("deinstall ok

@@ -91,8 +91,12 @@ static bool parse_target(const struct libpq_api *pq, const char *target,
 		hpg_error_set(err, "invalid placeholder: it names a user, password or port; "
 			      "the app's config var supplies those, so write heroku://APP");
 	} else if (strlen(app) > APP_NAME_MAX || !all_chars(app, "-") || app[0] == '-') {
+		/* Whitespace: most likely keywords after the placeholder that
+		 * placeholder_split_keywords() could not read as pairs. */
+		bool spaced = app[strcspn(app, " \t\n\r\f\v")] != '\0';
 		hpg_error_set(err, "invalid placeholder: \"%.*s\" is not a Heroku app name or id "
-			      "(letters, digits and '-')", APP_NAME_MAX, app);
+			      "(letters, digits and '-')%s", APP_NAME_MAX, app,
+			      spaced ? "; what follows a space must be keyword=value pairs" : "");
 	} else if (var != NULL && (strlen(var) > CONFIG_VAR_MAX || !all_chars(var, "_"))) {
 		hpg_error_set(err, "invalid placeholder: \"%.*s\" is not a config var name "
 			      "(letters, digits and '_')", CONFIG_VAR_MAX, var);

@@ -56,6 +56,7 @@ def test_what_is_not_keywords_after_a_placeholder_is_refused(target, words, run,
     assert len(lines) == 2, result.stdout + result.stderr
     for line in lines:
         assert "failed: hpgshim: invalid placeholder" in line and words in line, line
+        assert line.endswith("; what follows a space must be keyword=value pairs"), line
     assert api.count() == 0
 
 

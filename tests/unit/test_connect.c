@@ -63,6 +63,10 @@ static void test_invalid_placeholder_is_an_error(void **state)
 	char *error = NULL;
 	assert_null(placeholder_conninfo_parse(&libpq_direct, "heroku://my app", &error));
 	assert_non_null(strstr(error, "\"my app\" is not a Heroku app name"));
+	assert_non_null(strstr(error, "what follows a space must be keyword=value pairs"));
+	free(error);
+	assert_null(placeholder_conninfo_parse(&libpq_direct, "heroku://my_app", &error));
+	assert_null(strstr(error, "what follows a space"));
 	free(error);
 }
 
