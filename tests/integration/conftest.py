@@ -89,11 +89,14 @@ class Databases:
             "demo-app", "REDIS_URL", "redis://h:secret@example.invalid:6379"
         )
 
-    def rotate(self, app: str) -> str:
+    def rotate(self, app: str, password: str | None = None) -> str:
         """Give the app's role a new password, in PostgreSQL and in the app's
-        config vars, as Heroku does on a credential rotation; return it."""
+        config vars, as Heroku does on a credential rotation; return it.
+        Heroku's passwords have a fixed length: by default the new one is as
+        long as the old one; pass password to choose it."""
         database = self._by_app[app]
-        password = new_password()
+        if password is None:
+            password = new_password(len(database.password))
         self._secrets.append(password)
         self._pg.set_password(database.user, password)
         database.password = password
