@@ -25,6 +25,7 @@ from harness import (  # noqa: E402
     run as run_checked,
 )
 from harness import sanitizers  # noqa: E402
+from harness.pgserver import sql_literal  # noqa: E402
 
 # Passwords full of characters that URLs, conninfo strings and SQL treat
 # specially: every one of them must survive the trip through DATABASE_URL.
@@ -102,6 +103,13 @@ class Databases:
         database.password = password
         self._publish_url(database)
         return password
+
+    def end_sessions(self, app: str):
+        """End every session of the app's role, as Heroku does once it has
+        rotated the credential; return when they are gone."""
+        user = sql_literal(self._by_app[app].user)
+        self._pg.admin(f"select pg_terminate_backend(pid, 10000) from pg_stat_activity "
+                       f"where usename = {user};")
 
     def _publish_url(self, database: AppDatabase):
         for name in database.url_vars:
