@@ -13,6 +13,7 @@ reconnect a fresh credential."""
 import pytest
 
 from harness import new_password
+from harness.pgserver import sql_identifier, sql_literal
 
 APP_OK = "ok user=app_user db=app_db ssl=t"
 REWRITTEN = "rewrote the credential libpq holds for this connection in place"
@@ -112,6 +113,48 @@ def test_reset_that_cannot_be_rewritten_fails_once(run, entry_points, shim_env, 
         assert api.count("demo-app") >= 1 + reset_requests + 1
     else:
         assert api.count("demo-app") == 1 + reset_requests
+
+
+@pytest.fixture
+def move_to_role(pg, db, api, secrets):
+    """move_to_role(role): a rotation that also changes the user name, as a
+    credential reset can: the old password stops working and demo-app's
+    DATABASE_URL names role (made now, dropped after the test) with a new
+    password of the same length."""
+    roles = []
+
+    def move(role: str):
+        password = new_password(len(db.app.password))
+        secrets.append(password)
+        pg.admin(f"CREATE ROLE {sql_identifier(role)} LOGIN PASSWORD {sql_literal(password)};")
+        roles.append(role)
+        db.rotate("demo-app")
+        api.set_config_var("demo-app", "DATABASE_URL", pg.url(role, password, db.app.dbname))
+
+    yield move
+    for role in roles:
+        pg.admin(f"DROP ROLE IF EXISTS {sql_identifier(role)};")
+
+
+@pytest.mark.parametrize("reset", ["reset", "reset_start"])
+def test_reset_after_a_new_user_name(run, entry_points, shim_env, api, move_to_role, reset):
+    result = run([str(entry_points), "hold=heroku://demo-app", "wait", "terminate", reset],
+                 shim_env(HPGSHIM_DEBUG="1"), on_pause=lambda: move_to_role("app_usr2"))
+    assert result.stdout.splitlines()[3] == f"{reset}: ok user=app_usr2 db=app_db ssl=t app=", \
+        result.stderr
+    assert REWRITTEN in result.stderr
+    assert api.count("demo-app") == 2
+
+
+def test_reset_after_a_longer_user_name_fails_once(run, entry_points, shim_env, api,
+                                                   move_to_role):
+    steps = ["hold=heroku://demo-app", "wait", "terminate", "reset", "connectdb=heroku://demo-app"]
+    result = run([str(entry_points), *steps], shim_env(HPGSHIM_DEBUG="1"),
+                 on_pause=lambda: move_to_role("app_user_2"))
+    lines = result.stdout.splitlines()
+    assert lines[3].startswith("reset: failed:"), result.stderr
+    assert "not rewritten: the new user name is longer than the one libpq holds" in result.stderr
+    assert lines[4] == "connectdb: ok user=app_user_2 db=app_db ssl=t app=", result.stderr
 
 
 PSQL = "/usr/bin/psql"  # Debian's wrapper, as users run it
