@@ -41,8 +41,9 @@ def test_reset_after_a_rotation_picks_up_the_new_credential(run, entry_points, s
     PQresetStart and its own PQresetPoll loop) gets the connection back."""
     offset = len(pg.log_file.read_text())
     steps = ["hold=heroku://demo-app", "wait", "terminate", reset, "terminate", reset]
+    # on_pause returns the program's input: not the password rotate() returns
     result = run([str(entry_points), *steps], shim_env(HPGSHIM_DEBUG="1"),
-                 on_pause=lambda: db.rotate("demo-app"))
+                 on_pause=lambda: db.rotate("demo-app") and None)
     lines = result.stdout.splitlines()
     assert lines[3] == f"{reset}: {APP_OK} app=", result.stderr
     assert "a reset failed: the server rejected the credential; " + REWRITTEN in result.stderr
