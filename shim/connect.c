@@ -311,6 +311,7 @@ static void remember(const struct optlist *request, const struct resolution *r, 
 		     enum conn_attempt attempt)
 {
 	const char *connect_timeout = optlist_get(&r->ph.query, "connect_timeout");
+	/* Borrowed from r and request, but the placeholder: conn_registry_set_origin() copies. */
 	struct conn_origin origin = {
 		.key = r->cache_key,
 		.placeholder = placeholder_canonical(&r->ph),
@@ -418,7 +419,8 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 	}
 
 	reset_rewrite(pq->PQpass(conn), r.cred.password);
-	if (strcmp(pq->PQuser(conn), r.cred.user) != 0)
+	/* reset_decide() saw PQuser() hold the given user, if the user changed. */
+	if (strcmp(origin->given.user, r.cred.user) != 0)
 		reset_rewrite(pq->PQuser(conn), r.cred.user);
 	conn_registry_set_given(conn, &r.cred);
 	targets_remember(&r.cred, origin->placeholder);
