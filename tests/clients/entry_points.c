@@ -18,6 +18,8 @@
  *   reset_start                   PQresetStart + the program's own PQresetPoll loop
  *   terminate                     end the held connection's server process (a lost connection)
  *   libraries                     PQlibVersion(), and every libpq and libssl file mapped
+ *   mask_password                 overwrite the password libpq keeps for the held connection
+ *                                 (PQpass) with '*', as a program that masks secrets might
  *
  * An argument @PATH is read from the file PATH (for arguments longer than
  * the kernel allows on a command line).
@@ -123,7 +125,9 @@ static int held_step(const char *name, const char *arg)
 		reset_by_polling(held);
 	else if (strcmp(name, "terminate") == 0)
 		PQclear(PQexec(held, "select pg_terminate_backend(pg_backend_pid())"));
-	if (strcmp(name, "terminate") == 0) {
+	else if (strcmp(name, "mask_password") == 0)
+		memset(PQpass(held), '*', strlen(PQpass(held)));
+	if (strcmp(name, "terminate") == 0 || strcmp(name, "mask_password") == 0) {
 		printf("%s: done\n", name);
 		return 0;
 	}
@@ -246,7 +250,8 @@ static int run_step_with(const char *name, const char *arg)
 		return fgets(line, sizeof line, stdin) == NULL;
 	}
 	if (strcmp(name, "hold") == 0 || strcmp(name, "reset") == 0 ||
-	    strcmp(name, "reset_start") == 0 || strcmp(name, "terminate") == 0)
+	    strcmp(name, "reset_start") == 0 || strcmp(name, "terminate") == 0 ||
+	    strcmp(name, "mask_password") == 0)
 		return held_step(name, arg);
 	if (strcmp(name, "libraries") == 0)
 		return libraries();

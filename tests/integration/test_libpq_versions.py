@@ -114,7 +114,8 @@ def test_retry_after_a_rotation(run, entry_points, newer_env, api, db):
 @pytest.mark.parametrize("reset", ["reset", "reset_start"])
 def test_reset_after_a_rotation(reset, run, entry_points, newer_env, db):
     """A reset after a rotation connects with the new credential (issue 8,
-    point 1, on the issue8-reset branch)."""
+    point 1): the buffer the newer libpq keeps the password in is still
+    the one PQpass() returns and the reset reads."""
     steps = ["hold=heroku://demo-app", "wait", "terminate", reset]
     result = run([str(entry_points), *steps], newer_env(), on_pause=lambda: db.rotate("demo-app"))
     lines = result.stdout.splitlines()
