@@ -10,7 +10,9 @@ import re
 
 import pytest
 
-from test_client_matrix import SESSION_QUERY
+from test_client_matrix import (
+    PYTHON, PYTHON_DRIVER, RUBY, RUBY_DRIVER, SESSION_QUERY, session_line,
+)  # fmt: skip
 
 OGRINFO = "/usr/bin/ogrinfo"
 TARGET = "heroku://demo-app connect_timeout=10 application_name='GDAL 3.6.2'"
@@ -34,6 +36,20 @@ def test_entry_point_with_keywords_after_the_placeholder(step, app, run, entry_p
     name = step.partition("=")[0]
     assert result.stdout == f"{name}: {OK}{app}\n", result.stdout + result.stderr
     assert api.count() == 1
+
+
+@pytest.mark.parametrize("command", [
+    [PYTHON, "-c", PYTHON_DRIVER, "psycopg2"],
+    [PYTHON, "-c", PYTHON_DRIVER, "psycopg"],
+    [RUBY, "-e", RUBY_DRIVER, "--"],
+], ids=["psycopg2", "psycopg", "ruby-pg"])
+def test_driver_with_keywords_after_the_placeholder(command, run, shim_env):
+    """Drivers that check the string with PQconninfoParse first, and
+    connect with it or with the answer."""
+    step = "dsn=heroku://demo-app application_name='after the placeholder'"
+    result = run([*command, SESSION_QUERY, step], shim_env())
+    assert result.stdout.splitlines() == [session_line("app_user", "after the placeholder")], \
+        result.stdout + result.stderr
 
 
 def test_ping_with_keywords_after_the_placeholder(run, entry_points, shim_env):
