@@ -20,6 +20,7 @@ SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "ENVIRONMENT", "EXIT STATUS",
 INSTALLED = {
     "lib/libhpgshim.so": 0o755,
     "bin/hpgshim": 0o755,
+    "libexec/hpgshim-doctor": 0o755,
     "share/man/man1/hpgshim.1": 0o644,
 }
 # make reads these from the environment too: the caller's must not leak in.
@@ -43,6 +44,7 @@ def make(repo_root, tmp_path_factory):
         assert result.returncode == 0, result.stdout + result.stderr
         return result
 
+    run_make.build_dir = build_dir
     return run_make
 
 
@@ -131,6 +133,47 @@ def test_man_page_is_found_under_the_prefix(run, plain_env, prefix):
 
 
 # --- the hpgshim command ---------------------------------------------------
+
+def preloaded_by(run, env, command) -> str:
+    """What command puts in LD_PRELOAD for the program it runs."""
+    result = run([str(command), "sh", "-c", 'printf %s "$LD_PRELOAD"'], env)
+    assert (result.returncode, result.stderr) == (0, "")
+    return result.stdout
+
+
+def test_build_tree_command_uses_the_build_tree_library(make, run, plain_env, shim_env):
+    """build/hpgshim works before any `make install`, with build/libhpgshim.so."""
+    make("all")
+    build_dir = make.build_dir
+    command = build_dir / "hpgshim"
+    assert preloaded_by(run, plain_env(), command) == f"{build_dir}/libhpgshim.so"
+    result = run([str(command), "psql", "heroku://demo-app", "-XAtc", "select current_user"],
+                 shim_env(LD_PRELOAD=None))
+    assert (result.returncode, result.stdout.strip()) == (0, "app_user"), result.stderr
+    doctor = run([str(command), "doctor", "heroku://demo-app"], shim_env(LD_PRELOAD=None))
+    assert doctor.returncode == 0, doctor.stdout
+    assert f"ok    library: {build_dir}/libhpgshim.so, version" in doctor.stdout
+
+
+def test_build_tree_command_without_its_library(make, run, plain_env, tmp_path):
+    make("all")
+    command = tmp_path / "hpgshim"
+    shutil.copy(make.build_dir / "hpgshim", command)
+    command.write_text(command.read_text().replace(f"{make.build_dir}/", f"{tmp_path}/"))
+    result = run([str(command), "true"], plain_env())
+    assert result.returncode == 125
+    assert result.stderr == f"hpgshim: {tmp_path}/libhpgshim.so not found: run make\n"
+
+
+def test_installed_command_uses_the_installed_library(make, run, plain_env, shim_env, prefix,
+                                                      command):
+    """Not the build tree's, which is still there."""
+    assert (make.build_dir / "libhpgshim.so").exists()
+    assert preloaded_by(run, plain_env(), command) == f"{prefix}/lib/libhpgshim.so"
+    doctor = run([command, "doctor", "heroku://demo-app"], shim_env(LD_PRELOAD=None))
+    assert doctor.returncode == 0, doctor.stdout
+    assert f"ok    library: {prefix}/lib/libhpgshim.so, version" in doctor.stdout
+
 
 def test_command_connects_through_the_shim(run, shim_env, command):
     env = shim_env(LD_PRELOAD=None)
