@@ -12,6 +12,9 @@ DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
+# The doctor is run by the hpgshim command, not by users: in a directory of
+# the package's own, as Debian places such programs.
+INSTALLED_DOCTOR = $(LIBEXECDIR)/hpgshim/doctor
 MANDIR  ?= $(PREFIX)/share/man
 LDCONFIG ?= /sbin/ldconfig
 PYTHON  ?= /usr/bin/python3
@@ -30,7 +33,9 @@ LIB_CFLAGS  := -fvisibility=hidden
 # No -z now: the shim is preloaded into every process of a CI job, and
 # binding its libc imports eagerly costs each of them ~20 us at start-up
 # (make bench, row 1) for calls most never make.
-LIB_LDFLAGS := -shared -Wl,-z,defs -pthread -ldl
+# The SONAME is the file's name: what LD_PRELOAD=libhpgshim.so finds through
+# the dynamic linker's cache, and what a library directory requires.
+LIB_LDFLAGS := -shared -Wl,-soname,libhpgshim.so -Wl,-z,defs -pthread -ldl
 
 # The core: everything but the hooks and the symbol finder, so that unit
 # tests link it directly against libpq, without LD_PRELOAD.
@@ -54,11 +59,12 @@ MANPAGE   := $(INSTALL_BUILD)/hpgshim.1
 
 all: $(LIB) $(CLIENT) $(COMMAND) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
 
+# CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags for make deb).
 $(BUILD)/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(BUILD)/shim
-	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LIB_LDFLAGS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
@@ -71,7 +77,8 @@ $(CLIENT): tests/clients/entry_points.c | $(BUILD)
 # `hpgshim doctor`: the core's own API request, JSON and URL reading, linked
 # as the unit tests link it, against the system's libpq.
 $(DOCTOR): doctor/doctor.c $(CORE_OBJS) $(wildcard shim/*.h) | $(BUILD)
-	$(CC) $(CFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(shell pkg-config --libs libpq) -pthread -ldl
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(LDFLAGS) \
+		$(shell pkg-config --libs libpq) -pthread -ldl
 
 $(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
 	mkdir -p $@
@@ -80,7 +87,7 @@ $(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
 #
 # Both are templates whose @NAME@s are filled in from where each fact lives:
 # @HPGSHIM_VERSION@ and @HPGSHIM_DEFAULT_...@ from the #defines of
-# shim/version.h and shim/config.h, @LIBDIR@ and @LIBEXECDIR@ from where the
+# shim/version.h and shim/config.h, @LIBDIR@ and @DOCTOR@ from where the
 # library and the doctor are: the build directory for build/hpgshim, the
 # install prefix for build/install/.  Each subst.sed holds one set of those
 # substitutions.  It is rewritten only when one changes, so that `make
@@ -88,19 +95,19 @@ $(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
 # to point at /opt/x/lib, and otherwise rebuilds nothing (and, since it runs
 # every time, says nothing).
 .PHONY: FORCE
-# $(call subst_file,LIBDIR,LIBEXECDIR,WHAT TO DO WHEN THE LIBRARY IS MISSING)
+# $(call subst_file,LIBDIR,DOCTOR,WHAT TO DO WHEN THE LIBRARY IS MISSING)
 define subst_file
 	@{ sed -n 's|^#define \(HPGSHIM_[A-Z_]*\)[[:space:]]\{1,\}"\{0,1\}\([^"]*\)"\{0,1\}$$|s/@\1@/\2/g|p' \
 		shim/version.h shim/config.h; \
-	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@LIBEXECDIR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; } > $@.new
+	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@DOCTOR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; } > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 endef
 
 $(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
-	$(call subst_file,$(abspath $(BUILD)),$(abspath $(BUILD)),run make)
+	$(call subst_file,$(abspath $(BUILD)),$(abspath $(DOCTOR)),run make)
 
 $(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(INSTALL_BUILD)
-	$(call subst_file,$(LIBDIR),$(LIBEXECDIR),install hpgshim again)
+	$(call subst_file,$(LIBDIR),$(INSTALLED_DOCTOR),install hpgshim again)
 
 # $(call subst_template,MODE): $< with its @NAME@s filled in, as $@.  A name
 # left unfilled (misspelt, or its #define gone) fails the build.
@@ -313,18 +320,42 @@ refresh_linker_cache = if [ -z '$(DESTDIR)' ] && \
 	$(LDCONFIG) -vN 2>/dev/null | cut -d: -f1 | grep -qxF '$(LIBDIR)'; then $(LDCONFIG); fi
 
 install: $(LIB) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/hpgshim \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libhpgshim.so
 	install -m 0755 $(INSTALLED_COMMAND) $(DESTDIR)$(BINDIR)/hpgshim
-	install -m 0755 $(DOCTOR) $(DESTDIR)$(LIBEXECDIR)/hpgshim-doctor
+	install -m 0755 $(DOCTOR) $(DESTDIR)$(INSTALLED_DOCTOR)
 	install -m 0644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
 	$(refresh_linker_cache)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libhpgshim.so $(DESTDIR)$(BINDIR)/hpgshim \
-		$(DESTDIR)$(LIBEXECDIR)/hpgshim-doctor $(DESTDIR)$(MANDIR)/man1/hpgshim.1
+		$(DESTDIR)$(INSTALLED_DOCTOR) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
+	rmdir $(DESTDIR)$(LIBEXECDIR)/hpgshim 2>/dev/null || true
 	$(refresh_linker_cache)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- The Debian package -------------------------------------------------------
+#
+# debian/ builds with debhelper.  Its version is shim/version.h's: make deb
+# copies the sources into build/deb/hpgshim-VERSION/, writes
+# debian/changelog there, runs dpkg-buildpackage, and moves the .deb to
+# build/.  Nothing is written into the source tree.
+VERSION  := $(shell sed -n 's/^\#define HPGSHIM_VERSION "\(.*\)"$$/\1/p' shim/version.h)
+DEB_SRC  := $(BUILD)/deb/hpgshim-$(VERSION)
+DEB_DATE  = $(shell date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})
+DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' debian/control)
+
+deb: deps
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	cp -R Makefile README.md debian doctor docs scripts shim $(DEB_SRC)/
+	printf '%s\n' 'hpgshim ($(VERSION)) unstable; urgency=medium' '' \
+		'  * hpgshim $(VERSION), from shim/version.h.' '' \
+		' -- $(DEB_MAINTAINER)  $(DEB_DATE)' > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u BUILD -u PREFIX -u DESTDIR -u LIBDIR -u BINDIR -u MANDIR \
+		-u LIBEXECDIR -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		dpkg-buildpackage -b -us -uc --no-sign
+	mv $(BUILD)/deb/hpgshim_$(VERSION)_*.deb $(BUILD)/

@@ -20,7 +20,7 @@ SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "ENVIRONMENT", "EXIT STATUS",
 INSTALLED = {
     "lib/libhpgshim.so": 0o755,
     "bin/hpgshim": 0o755,
-    "libexec/hpgshim-doctor": 0o755,
+    "libexec/hpgshim/doctor": 0o755,
     "share/man/man1/hpgshim.1": 0o644,
 }
 # make reads these from the environment too: the caller's must not leak in.
