@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "ENVIRONMENT", "EXIT STATUS",
+SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "DOCTOR", "ENVIRONMENT", "EXIT STATUS",
             "SECURITY", "FILES", "EXAMPLES", "SEE ALSO")
+# The checks of hpgshim doctor, as it names them (tests/integration/test_doctor.py).
+DOCTOR_CHECKS = ("library", "token", "API host", "API request", "config var", "database host",
+                 "database port", "TLS", "authentication", "server")
 # Where each file lands under a prefix, and the mode it must have.
 INSTALLED = {
     "lib/libhpgshim.so": 0o755,
@@ -247,6 +250,15 @@ def test_man_page_renders_without_warnings(run, plain_env, prefix, version):
     assert re.findall(r"@[A-Z_]+@", page.read_text()) == []  # every @NAME@ filled in
 
 
+def test_man_page_documents_the_doctor(run, plain_env, prefix):
+    rendered = rendered_man_page(run, plain_env, prefix / "share/man/man1/hpgshim.1").stdout
+    assert "hpgshim doctor heroku://APP[/CONFIG_VAR]" in rendered
+    section = re.search(r"^DOCTOR\n(.*?)^\S", rendered, re.M | re.S).group(1)
+    tags = " ".join(re.findall(r"^ {7}(\S.*)$", section, re.M))
+    assert [check for check in DOCTOR_CHECKS if check not in tags] == []
+    assert f"{prefix}/libexec/hpgshim/doctor" in rendered
+
+
 @pytest.mark.skipif(shutil.which("mandoc") is None, reason="mandoc is not installed")
 def test_man_page_lints_clean(run, plain_env, prefix):
     result = run(["mandoc", "-T", "lint", str(prefix / "share/man/man1/hpgshim.1")], plain_env())
@@ -300,7 +312,28 @@ def test_readme_ci_recipes_parse(repo_root):
     section = re.search(r"^## CI recipes\n(.*?)^## ", readme, re.M | re.S).group(1)
     recipes = re.findall(r"^```yaml\n(.*?)^```$", section, re.M | re.S)
     assert len(recipes) == 2  # GitHub Actions, GitLab CI
-    for recipe in recipes:
-        commands = "\n".join(strings_in(yaml.safe_load(recipe)))
-        for command in ("libcjson-dev", "install", "hpgshim pg_dump", "hpgshim psql"):
+    github, gitlab = (yaml.safe_load(recipe) for recipe in recipes)
+    # GitHub: the action (action.yml) installs hpgshim.
+    steps = github["jobs"]["back-up-and-migrate"]["steps"]
+    assert "YOUR-ORG/hpgshim@v1" in [step.get("uses") for step in steps]
+    # GitLab: the build packages, then make install.
+    assert "libcjson-dev" in "\n".join(strings_in(gitlab))
+    assert "install" in "\n".join(strings_in(gitlab))
+    for recipe in (github, gitlab):
+        commands = "\n".join(strings_in(recipe))
+        for command in ("hpgshim pg_dump", "hpgshim psql"):
             assert command in commands, (command, recipe)
+
+
+def test_readme_install_section_leads_with_the_package_and_the_action(repo_root):
+    readme = (repo_root / "README.md").read_text()
+    section = re.search(r"^## Installing\n(.*?)^## ", readme, re.M | re.S).group(1)
+    order = [section.index(text) for text in ("apt-get install ./build/hpgshim_", "hpgshim@v1",
+                                              "make install")]
+    assert order == sorted(order)
+
+
+def test_readme_troubleshooting_starts_with_the_doctor(repo_root):
+    readme = (repo_root / "README.md").read_text()
+    section = re.search(r"^## Errors and what to do\n(.*?)^## ", readme, re.M | re.S).group(1)
+    assert section.lstrip().startswith("Start with `hpgshim doctor`")
