@@ -212,3 +212,12 @@ def test_usage_error_exits_2(repo_root, run, plain_env, arguments):
     result = run([str(repo_root / "build" / "hpgshim"), "doctor", *arguments], plain_env())
     assert (result.returncode, result.stdout) == (2, "")
     assert "usage: hpgshim doctor heroku://APP[/CONFIG_VAR]" in result.stderr
+
+
+def test_library_already_preloaded(doctor, shim_env, shim_path, version):
+    """The command keeps a libhpgshim.so that LD_PRELOAD names already: the
+    doctor reports that one, and its own requests pass through it untouched."""
+    status, checks = doctor(LD_PRELOAD=shim_env()["LD_PRELOAD"])
+    assert (status, results(checks)) == (0, ["ok"] * len(CHECKS)), checks
+    assert checks["library"][1] == (f"{shim_path} (already in LD_PRELOAD, kept by the command), "
+                                    f"version {version}")
