@@ -337,3 +337,15 @@ def test_readme_troubleshooting_starts_with_the_doctor(repo_root):
     readme = (repo_root / "README.md").read_text()
     section = re.search(r"^## Errors and what to do\n(.*?)^## ", readme, re.M | re.S).group(1)
     assert section.lstrip().startswith("Start with `hpgshim doctor`")
+
+
+# --- the Debian package's sources (test_deb.py builds and installs it) ------
+
+def test_debian_copyright_holds_the_license(repo_root):
+    """debian/copyright quotes LICENSE, which stays the one home of the text."""
+    copyright_text = (repo_root / "debian" / "copyright").read_text()
+    quoted = copyright_text.split("\nLicense: Expat\n")[-1]
+    unquoted = "\n".join("" if line == " ." else line[1:] for line in quoted.splitlines())
+    license_lines = (repo_root / "LICENSE").read_text().splitlines()
+    assert license_lines[0] == "MIT License"  # Expat, in Debian's naming
+    assert unquoted.strip() == "\n".join(license_lines[2:]).strip()
