@@ -221,3 +221,16 @@ def test_library_already_preloaded(doctor, shim_env, shim_path, version):
     assert (status, results(checks)) == (0, ["ok"] * len(CHECKS)), checks
     assert checks["library"][1] == (f"{shim_path} (already in LD_PRELOAD, kept by the command), "
                                     f"version {version}")
+
+
+def test_library_of_another_version(doctor, repo_root, tmp_path, version):
+    """A command and a library of two versions (half an upgrade): said, with the fix."""
+    command = tmp_path / "hpgshim"
+    command.write_text((repo_root / "build" / "hpgshim").read_text().replace(
+        f"readonly version='{version}'", "readonly version='9.9.9'"))
+    command.chmod(0o755)
+    status, checks = doctor(command=command)
+    assert status == 1
+    assert checks["library"] == ("FAIL", f"{repo_root}/build/libhpgshim.so is version {version}, "
+                                 "the command 9.9.9; install hpgshim again, so that both are one "
+                                 "version")
