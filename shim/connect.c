@@ -15,6 +15,7 @@
 #include "credential_fetch.h"
 #include "debug.h"
 #include "placeholder.h"
+#include "reset.h"
 #include "resolved_targets.h"
 #include "retry_policy.h"
 #include "single_flight.h"
@@ -302,16 +303,28 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 }
 
 /*
- * Remembers what conn was made with: its credential's key, for when a
- * reconnect the program drives fails, and its target, for psql's \c.
+ * Remembers what conn was made with: its origin, for when a connection
+ * attempt the program drives fails (a reset may then rewrite the credential
+ * libpq holds), and its target, for psql's \c.
  */
-static void remember(const struct resolution *r, PGconn *conn, bool pending)
+static void remember(const struct optlist *request, const struct resolution *r, PGconn *conn,
+		     enum conn_attempt attempt)
 {
-	conn_registry_set_origin(conn, r->cache_key, pending);
-	char *placeholder = placeholder_canonical(&r->ph);
-	if (placeholder != NULL)
-		targets_remember(&r->cred, placeholder);
-	free(placeholder);
+	const char *connect_timeout = optlist_get(&r->ph.query, "connect_timeout");
+	/* Borrowed from r and request, but the placeholder: conn_registry_set_origin() copies. */
+	struct conn_origin origin = {
+		.key = r->cache_key,
+		.placeholder = placeholder_canonical(&r->ph),
+		.connect_timeout = connect_timeout ? (char *)connect_timeout
+						   : (char *)optlist_get(request, "connect_timeout"),
+		.names_server = r->names_server,
+		.given = r->cred,
+	};
+	if (origin.placeholder != NULL) {
+		conn_registry_set_origin(conn, &origin, attempt);
+		targets_remember(&r->cred, origin.placeholder);
+	}
+	free(origin.placeholder);
 }
 
 PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
@@ -330,7 +343,7 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 		conn = ctx->pq->PQconnectStartParams((const char *const *)r.options.keywords,
 						     (const char *const *)r.options.values, 0);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
-			remember(&r, conn, true);
+			remember(request, &r, conn, ATTEMPT_CONNECT);
 		else
 			store_forget(ctx->config, r.cache_key);
 	} else {
@@ -338,25 +351,103 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
 			conn = retry_once(ctx, request, &r, conn);
 		if (conn != NULL && ctx->pq->PQstatus(conn) == CONNECTION_OK)
-			remember(&r, conn, false);
+			remember(request, &r, conn, ATTEMPT_NONE);
 	}
 	resolution_free(&r);
 	return conn;
 }
 
-void placeholder_attempt_finished(const struct hpg_config *config, const PGconn *conn,
-				  PostgresPollingStatusType status)
+/* --- a reset the program drives (reset.h) ------------------------------------------- */
+
+/*
+ * The credential conn's placeholder names now, fetched unconditionally (the
+ * one the connection holds was rejected): one request.
+ */
+static bool refetch(const struct connect_context *ctx, const struct conn_origin *origin,
+		    struct resolution *r, struct hpg_error *err)
 {
-	char *cache_key = conn_registry_take_pending(conn);
-	if (cache_key == NULL)
-		return;
-	if (status == PGRES_POLLING_FAILED) {
+	struct optlist request = OPTLIST_INIT;
+	bool ok = placeholder_parse(ctx->pq, origin->placeholder, &r->ph, err);
+	if (ok && ((r->cache_key = strdup(origin->key)) == NULL ||
+		   (origin->connect_timeout != NULL &&
+		    !optlist_set(&request, "connect_timeout", origin->connect_timeout)))) {
+		hpg_error_set(err, "out of memory");
+		ok = false;
+	}
+	ok = ok && obtain_credential(ctx, &request, r, true, err);
+	optlist_free(&request);
+	return ok;
+}
+
+/*
+ * A reset of conn failed.  When the server rejected the credential and the
+ * config var holds a new one that fits libpq's buffers, rewrites them and
+ * starts the reset once more: the program, polling on, sees it as one reset
+ * (PGRES_POLLING_WRITING: wait until the new socket, PQsocket(), is
+ * writable).  Otherwise the reset fails as it did, and a rejected
+ * credential is forgotten so that the next connect fetches afresh.
+ */
+static PostgresPollingStatusType reset_failed(const struct connect_context *ctx, PGconn *conn,
+					      const struct conn_origin *origin)
+{
+	const struct libpq_api *pq = ctx->pq;
+	bool rejected = failure_is_credential_rejected(pq->PQerrorMessage(conn));
+	struct resolution r = RESOLUTION_INIT;
+	struct hpg_error err;
+
+	enum reset_case decision = reset_precheck(rejected, &origin->given, pq->PQpass(conn));
+	if (decision == RESET_REWRITE) {
+		if (!refetch(ctx, origin, &r, &err)) {
+			hpg_debug("the reset failed and the credential cannot be fetched: %s", err.text);
+			decision = RESET_NO_NEW_CREDENTIAL;
+		} else {
+			decision = reset_decide(&origin->given, &r.cred, origin->names_server,
+						pq->PQpass(conn), pq->PQuser(conn));
+		}
+	}
+	hpg_debug("a reset failed%s; %s", rejected ? ": the server rejected the credential" : "",
+		  reset_case_text(decision));
+	if (decision != RESET_REWRITE) {
+		/* A credential fetched just now and not the one that failed stays. */
+		if (r.cred.password == NULL || credential_equal(&origin->given, &r.cred)) {
+			hpg_debug("the reset failed; its credential is marked stale, so the next "
+				  "connect fetches afresh");
+			store_forget(ctx->config, origin->key);
+		}
+		resolution_free(&r);
+		return PGRES_POLLING_FAILED;
+	}
+
+	reset_rewrite(pq->PQpass(conn), r.cred.password);
+	/* reset_decide() saw PQuser() hold the given user, if the user changed. */
+	if (strcmp(origin->given.user, r.cred.user) != 0)
+		reset_rewrite(pq->PQuser(conn), r.cred.user);
+	conn_registry_set_given(conn, &r.cred);
+	targets_remember(&r.cred, origin->placeholder);
+	resolution_free(&r);
+	hpg_debug("resetting once more with the new credential");
+	if (!pq->PQresetStart(conn))
+		return PGRES_POLLING_FAILED;
+	conn_registry_set_attempt(conn, ATTEMPT_RESET_AGAIN);
+	return PGRES_POLLING_WRITING;
+}
+
+PostgresPollingStatusType placeholder_attempt_finished(const struct connect_context *ctx,
+						       PGconn *conn,
+						       PostgresPollingStatusType status)
+{
+	struct conn_origin origin;
+	enum conn_attempt attempt = conn_registry_take_attempt(conn, &origin);
+	if (attempt == ATTEMPT_RESET && status == PGRES_POLLING_FAILED) {
+		status = reset_failed(ctx, conn, &origin);
+	} else if (attempt != ATTEMPT_NONE && status == PGRES_POLLING_FAILED) {
 		/* No retry inside the program's own attempt: its next connect fetches. */
 		hpg_debug("a connection attempt the program drives failed; its credential "
 			  "is marked stale");
-		store_forget(config, cache_key);
+		store_forget(ctx->config, origin.key);
 	}
-	free(cache_key);
+	conn_registry_origin_free(&origin);
+	return status;
 }
 
 PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,

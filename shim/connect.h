@@ -52,10 +52,16 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
 
 /*
  * Called when a connection attempt the program drives (PQconnectStart* and
- * its own PQconnectPoll loop, or a PQreset*) ends: a failure marks the
- * connection's credential stale.
+ * its own PQconnectPoll loop, or a PQreset*) ends with status, OK or
+ * FAILED; returns the status the program gets.  A failed connect marks the
+ * connection's credential stale.  A reset that failed because the
+ * credential was rotated may be started once more with the new credential
+ * written into libpq's buffers (reset.h): the program then gets
+ * PGRES_POLLING_WRITING and polls on.  Call it with the shim's own calls
+ * into libpq going straight to libpq.
  */
-void placeholder_attempt_finished(const struct hpg_config *config, const PGconn *conn,
-				  PostgresPollingStatusType status);
+PostgresPollingStatusType placeholder_attempt_finished(const struct connect_context *ctx,
+						       PGconn *conn,
+						       PostgresPollingStatusType status);
 
 #endif

@@ -202,24 +202,27 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 		return PGRES_POLLING_FAILED;
 	PostgresPollingStatusType status = pq->PQconnectPoll(conn);
 	if (!inside_shim && !conn_registry_empty() &&
-	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED))
-		placeholder_attempt_finished(config_get(), conn, status);
+	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED)) {
+		struct connect_context ctx = connect_context(pq, __func__);
+		inside_shim++;
+		status = placeholder_attempt_finished(&ctx, conn, status);
+		inside_shim--;
+	}
 	return status;
 }
 
 /*
- * A reset reconnects with the credential the connection holds: it works
- * while that is current.  After a rotation it fails (libpq has no way to
- * change a connection's password), and the PQconnectPoll hook, through
- * which libpq's reset runs, marks the credential stale so that the
- * program's next connect fetches a fresh one.
+ * A reset reconnects with the credential the connection holds.  libpq runs
+ * it through PQconnectPoll (PQreset's own loop, or the program's
+ * PQresetPoll), whose hook sees how it ends: after a rotation it may write
+ * the new credential into libpq's buffers and reset once more (connect.h).
  */
 HOOK void PQreset(PGconn *conn)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	if (pq == NULL)
 		return;
-	conn_registry_mark_pending(conn);
+	conn_registry_set_attempt(conn, ATTEMPT_RESET);
 	pq->PQreset(conn);
 }
 
@@ -228,7 +231,7 @@ HOOK int PQresetStart(PGconn *conn)
 	const struct libpq_api *pq = real_libpq(CALLER);
 	if (pq == NULL)
 		return 0;
-	conn_registry_mark_pending(conn);
+	conn_registry_set_attempt(conn, ATTEMPT_RESET);
 	return pq->PQresetStart(conn);
 }
 

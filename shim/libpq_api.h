@@ -29,6 +29,8 @@
 	X(PQfreemem)               \
 	X(PQerrorMessage)          \
 	X(PQstatus)                \
+	X(PQpass)                  \
+	X(PQuser)                  \
 	X(PQfinish)
 
 struct libpq_api {
