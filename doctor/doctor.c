@@ -36,7 +36,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
-#include "config_vars.h"
+#include "api_answer.h"
 #include "conninfo_merge.h"
 #include "credential.h"
 #include "error.h"
@@ -306,7 +306,7 @@ static void doctor_check_request(struct doctor *doc, const struct curl_api *curl
 			      "%s%s", base_url, app, res->seconds * 1000, tls, remaining);
 		return;
 	}
-	char *id = heroku_error_id(json, res->body, res->length);
+	char *id = api_answer_error_id(json, res->body, res->length);
 	api_status_explain(res->status, res->sent_credentials, app, id, &err);
 	free(id);
 	doctor_report(doc, false, check, "GET %s/apps/%s/config-vars: HTTP %ld in %.0f ms, %s%s: %s",
@@ -325,7 +325,7 @@ static bool doctor_check_config_var(struct doctor *doc, const struct cjson_api *
 	*cred = (struct credential)CREDENTIAL_INIT;
 	if (doctor_skipped(doc, check))
 		return false;
-	if (!config_vars_lookup(json, res->body, res->length, ph->config_var, &url, &err)) {
+	if (!api_answer_config_var(json, res->body, res->length, ph->config_var, &url, &err)) {
 		doctor_report(doc, false, check, "%s; fix: name one of them in the placeholder, "
 			      "heroku://%s/NAME", err.text, ph->app);
 		doctor_stop(doc, "no credential");
