@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_vars.h"
+#include "api_answer.h"
 #include "optlist.h"
 
 #define CACHE_FILE_MAX 65536
@@ -24,7 +24,7 @@ static bool private_to_user(const struct stat *st)
 	return st->st_uid == geteuid() && (st->st_mode & 077) == 0;
 }
 
-bool cache_dir_check(const char *dir, struct hpg_error *err)
+bool cache_file_dir_check(const char *dir, struct hpg_error *err)
 {
 	struct stat st;
 	if (lstat(dir, &st) != 0 && errno == ENOENT && mkdir(dir, 0700) != 0 && errno != EEXIST) {

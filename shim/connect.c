@@ -11,12 +11,12 @@
 
 #include "conn_registry.h"
 #include "conninfo_merge.h"
-#include "credential_store.h"
+#include "cache.h"
 #include "credential_fetch.h"
 #include "debug.h"
 #include "placeholder.h"
 #include "reset.h"
-#include "resolved_targets.h"
+#include "reconnect_targets.h"
 #include "retry_policy.h"
 #include "single_flight.h"
 
@@ -24,7 +24,7 @@
 struct resolution {
 	struct placeholder ph;
 	bool names_server;		/* the caller's dbname is kept */
-	char *cache_key;		/* credential_key(): API host, app, config var */
+	char *cache_key;		/* cache_key(): API host, app, config var */
 	struct credential cred;
 	struct optlist options;		/* what the real libpq gets */
 };
@@ -86,7 +86,7 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 	struct credential held = CREDENTIAL_INIT;
 	char *etag = NULL;
 	if (!job->fresh)
-		store_get_validator(config, job->r->cache_key, &held, &etag);
+		cache_get_validator(config, job->r->cache_key, &held, &etag);
 
 	struct fetch_settings settings = {
 		.heroku_host = config->heroku_host,
@@ -100,11 +100,11 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 				   &result, err);
 	if (ok && result.not_modified) {
 		hpg_debug("HTTP 304: the credential held is current");
-		store_put(config, job->r->cache_key, &held, etag);
+		cache_put(config, job->r->cache_key, &held, etag);
 		*out = held;
 		held = (struct credential)CREDENTIAL_INIT;
 	} else if (ok) {
-		store_put(config, job->r->cache_key, &result.cred, result.etag);
+		cache_put(config, job->r->cache_key, &result.cred, result.etag);
 		*out = result.cred;
 		result.cred = (struct credential)CREDENTIAL_INIT;
 	}
@@ -123,7 +123,7 @@ static bool obtain_credential(const struct connect_context *ctx, const struct op
 			      struct resolution *r, bool fresh, struct hpg_error *err)
 {
 	credential_free(&r->cred);
-	if (!fresh && store_get_fresh(ctx->config, r->cache_key, &r->cred)) {
+	if (!fresh && cache_get_fresh(ctx->config, r->cache_key, &r->cred)) {
 		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
 			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
 		return true;
@@ -164,12 +164,12 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 	hpg_debug("%s: placeholder seen", ctx->entry_point);
 	if (!placeholder_parse(ctx->pq, placeholder, &r->ph, err))
 		return false;
-	r->cache_key = credential_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
+	r->cache_key = cache_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
 	if (r->cache_key == NULL) {
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
-	if (!store_usable(ctx->config, err))
+	if (!cache_usable(ctx->config, err))
 		return false;
 	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
 }
@@ -270,7 +270,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	struct credential failed = CREDENTIAL_INIT;
 	struct hpg_error err;
 
-	store_forget(ctx->config, r->cache_key);
+	cache_forget(ctx->config, r->cache_key);
 	if (!credential_copy(&failed, &r->cred))
 		return conn;
 	hpg_debug("connection failed%s; fetching the credential again",
@@ -297,7 +297,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	conn = connect_options(ctx, &r->options);
 	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK) {
 		hpg_debug("the retry failed too; giving up");
-		store_forget(ctx->config, r->cache_key);
+		cache_forget(ctx->config, r->cache_key);
 	}
 	return conn;
 }
@@ -322,12 +322,12 @@ static void remember(const struct optlist *request, const struct resolution *r, 
 	};
 	if (origin.placeholder != NULL) {
 		conn_registry_set_origin(conn, &origin, attempt);
-		targets_remember(&r->cred, origin.placeholder);
+		reconnect_targets_remember(&r->cred, origin.placeholder);
 	}
 	free(origin.placeholder);
 }
 
-PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous)
 {
 	struct resolution r = RESOLUTION_INIT;
@@ -345,7 +345,7 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
 			remember(request, &r, conn, ATTEMPT_CONNECT);
 		else
-			store_forget(ctx->config, r.cache_key);
+			cache_forget(ctx->config, r.cache_key);
 	} else {
 		conn = connect_options(ctx, &r.options);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
@@ -412,7 +412,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 		if (r.cred.password == NULL || credential_equal(&origin->given, &r.cred)) {
 			hpg_debug("the reset failed; its credential is marked stale, so the next "
 				  "connect fetches afresh");
-			store_forget(ctx->config, origin->key);
+			cache_forget(ctx->config, origin->key);
 		}
 		resolution_free(&r);
 		return PGRES_POLLING_FAILED;
@@ -423,7 +423,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 	if (strcmp(origin->given.user, r.cred.user) != 0)
 		reset_rewrite(pq->PQuser(conn), r.cred.user);
 	conn_registry_set_given(conn, &r.cred);
-	targets_remember(&r.cred, origin->placeholder);
+	reconnect_targets_remember(&r.cred, origin->placeholder);
 	resolution_free(&r);
 	hpg_debug("resetting once more with the new credential");
 	if (!pq->PQresetStart(conn))
@@ -432,7 +432,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 	return PGRES_POLLING_WRITING;
 }
 
-PostgresPollingStatusType placeholder_attempt_finished(const struct connect_context *ctx,
+PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
 						       PGconn *conn,
 						       PostgresPollingStatusType status)
 {
@@ -444,13 +444,13 @@ PostgresPollingStatusType placeholder_attempt_finished(const struct connect_cont
 		/* No retry inside the program's own attempt: its next connect fetches. */
 		hpg_debug("a connection attempt the program drives failed; its credential "
 			  "is marked stale");
-		store_forget(ctx->config, origin.key);
+		cache_forget(ctx->config, origin.key);
 	}
 	conn_registry_origin_free(&origin);
 	return status;
 }
 
-PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server)
 {
 	struct resolution r = RESOLUTION_INIT;
@@ -483,7 +483,7 @@ static void set_parsed_option(PQconninfoOption *options, const char *keyword, co
 		}
 }
 
-PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
+PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
 					     char **errmsg)
 {
 	struct placeholder ph;

@@ -26,15 +26,15 @@ struct connect_context {
  * asynchronous call, starts connecting as PQconnectStartParams() would.
  * request holds the call's options; placeholder is the heroku:// text it
  * names, as its database or, with names_server, its server (the request's
- * own dbname is then kept; request_placeholder()).  Never NULL unless libpq itself runs out of memory: when no
+ * own dbname is then kept; call_target_placeholder()).  Never NULL unless libpq itself runs out of memory: when no
  * credential can be had, the result is a real PGconn in CONNECTION_BAD
  * whose PQerrorMessage() explains why.
  */
-PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous);
 
 /* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
-PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server);
 
 /*
@@ -47,7 +47,7 @@ PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist 
  * libpq's own (PQconninfoFree() releases it).  NULL with *errmsg malloc'd
  * when the placeholder is invalid.
  */
-PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
+PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
 					     char **errmsg);
 
 /*
@@ -60,7 +60,7 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
  * PGRES_POLLING_WRITING and polls on.  Call it with the shim's own calls
  * into libpq going straight to libpq.
  */
-PostgresPollingStatusType placeholder_attempt_finished(const struct connect_context *ctx,
+PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
 						       PGconn *conn,
 						       PostgresPollingStatusType status);
 

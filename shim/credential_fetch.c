@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "api_handle.h"
-#include "config_vars.h"
+#include "api_answer.h"
 #include "debug.h"
 #include "heroku_api.h"
 #include "optlist.h"
@@ -49,7 +49,7 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 			struct credential *out, struct hpg_error *err)
 {
 	char *url = NULL;
-	if (!config_vars_lookup(json, res->body, res->length, config_var, &url, err))
+	if (!api_answer_config_var(json, res->body, res->length, config_var, &url, err))
 		return false;
 	struct hpg_error why;
 	bool ok = credential_from_url(pq, url, out, &why);
@@ -123,7 +123,7 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 			out->etag = res.etag;
 			res.etag = NULL;
 		} else {
-			char *id = heroku_error_id(json, res.body, res.length);
+			char *id = api_answer_error_id(json, res.body, res.length);
 			api_status_explain(res.status, res.sent_credentials, app, id, err);
 			free(id);
 			ok = false;

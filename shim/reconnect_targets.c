@@ -1,10 +1,10 @@
 /*
- * resolved_targets.c - see resolved_targets.h.
+ * reconnect_targets.c - see reconnect_targets.h.
  *
  * A small ring: the last few credentials per process are enough to
  * recognise a reconnect (the credential before a rotation included).
  */
-#include "resolved_targets.h"
+#include "reconnect_targets.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,7 +47,7 @@ static bool target_equals(const struct target *t, const char *host, const char *
 	       same(t->user, user) && same(t->dbname, dbname ? dbname : user);
 }
 
-void targets_remember(const struct credential *cred, const char *placeholder)
+void reconnect_targets_remember(const struct credential *cred, const char *placeholder)
 {
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
@@ -71,12 +71,12 @@ void targets_remember(const struct credential *cred, const char *placeholder)
 	pthread_mutex_unlock(&lock);
 }
 
-bool targets_any(void)
+bool reconnect_targets_any(void)
 {
 	return __atomic_load_n(&any, __ATOMIC_ACQUIRE);
 }
 
-char *targets_match(const struct optlist *request)
+char *reconnect_targets_match(const struct optlist *request)
 {
 	const char *host = optlist_get(request, "host");
 	const char *user = optlist_get(request, "user");

@@ -1,14 +1,14 @@
 /*
- * credential_store.h - where fetched credentials are kept.
+ * cache.h - where fetched credentials are kept.
  *
  * Two tiers behind one interface: the process's own cache
- * (credential_cache.h) and, when HPGSHIM_CACHE_DIR is set, the shared cache
+ * (cache_memory.h) and, when HPGSHIM_CACHE_DIR is set, the shared cache
  * file (cache_file.h).  Both honour HPGSHIM_CACHE_TTL, both keep the ETag
  * for conditional requests, and both forget a credential that failed.
- * Keys come from credential_key().
+ * Keys come from cache_key().
  */
-#ifndef HPGSHIM_CREDENTIAL_STORE_H
-#define HPGSHIM_CREDENTIAL_STORE_H
+#ifndef HPGSHIM_CACHE_H
+#define HPGSHIM_CACHE_H
 
 #include <stdbool.h>
 
@@ -20,23 +20,23 @@
  * The name of the credential for heroku_host (NULL: the default), app and
  * config_var: "app.CONFIG_VAR.HOSTHASH", fit for a file name.  malloc'd.
  */
-char *credential_key(const char *heroku_host, const char *app, const char *config_var);
+char *cache_key(const char *heroku_host, const char *app, const char *config_var);
 
 /* Whether the shared cache, if configured, may be used; err says why not. */
-bool store_usable(const struct hpg_config *config, struct hpg_error *err);
+bool cache_usable(const struct hpg_config *config, struct hpg_error *err);
 
 /* A credential fetched less than HPGSHIM_CACHE_TTL ago, not failed since. */
-bool store_get_fresh(const struct hpg_config *config, const char *key, struct credential *out);
+bool cache_get_fresh(const struct hpg_config *config, const char *key, struct credential *out);
 
 /* The credential held for key, of any age, with its ETag (malloc'd). */
-bool store_get_validator(const struct hpg_config *config, const char *key,
+bool cache_get_validator(const struct hpg_config *config, const char *key,
 			 struct credential *out, char **etag);
 
 /* Keeps cred and etag (NULL: none) for key, fetched now. */
-void store_put(const struct hpg_config *config, const char *key,
+void cache_put(const struct hpg_config *config, const char *key,
 	       const struct credential *cred, const char *etag);
 
 /* The credential failed: never served again, never used as a validator. */
-void store_forget(const struct hpg_config *config, const char *key);
+void cache_forget(const struct hpg_config *config, const char *key);
 
 #endif

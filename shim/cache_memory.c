@@ -1,9 +1,9 @@
 /*
- * credential_cache.c - see credential_cache.h.
+ * cache_memory.c - see cache_memory.h.
  *
  * A short linked list: a process talks to a handful of apps at most.
  */
-#include "credential_cache.h"
+#include "cache_memory.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -62,7 +62,7 @@ static void lock_cache(void)
 	pthread_mutex_lock(&lock);
 }
 
-bool cache_get_fresh(const char *key, long ttl_seconds, struct credential *out)
+bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential *out)
 {
 	if (ttl_seconds <= 0)
 		return false;
@@ -74,7 +74,7 @@ bool cache_get_fresh(const char *key, long ttl_seconds, struct credential *out)
 	return hit;
 }
 
-bool cache_get_validator(const char *key, struct credential *out, char **etag)
+bool cache_memory_get_validator(const char *key, struct credential *out, char **etag)
 {
 	lock_cache();
 	struct entry *e = find_usable(key);
@@ -87,7 +87,7 @@ bool cache_get_validator(const char *key, struct credential *out, char **etag)
 	return hit;
 }
 
-void cache_put(const char *key, const struct credential *cred, const char *etag)
+void cache_memory_put(const char *key, const struct credential *cred, const char *etag)
 {
 	lock_cache();
 	struct entry *e = find_or_add(key);
@@ -101,7 +101,7 @@ void cache_put(const char *key, const struct credential *cred, const char *etag)
 	pthread_mutex_unlock(&lock);
 }
 
-void cache_mark_stale(const char *key)
+void cache_memory_mark_stale(const char *key)
 {
 	lock_cache();
 	for (struct entry *e = entries; e != NULL; e = e->next)

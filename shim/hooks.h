@@ -1,12 +1,12 @@
 /*
- * hooked.h - the libpq functions the shim exports in libpq's place.
+ * hooks.h - the libpq functions the shim exports in libpq's place.
  *
  * One list: hooks.c defines them, hooked_function() finds them by name for
  * the dlsym hook, and shim/exports.txt (checked by a test against nm -D)
  * lists them with dlopen and dlsym.
  */
-#ifndef HPGSHIM_HOOKED_H
-#define HPGSHIM_HOOKED_H
+#ifndef HPGSHIM_HOOKS_H
+#define HPGSHIM_HOOKS_H
 
 #define HOOKED_FUNCTIONS(X)     \
 	X(PQconnectdb)          \

@@ -1,8 +1,8 @@
 /*
- * config_vars.c - the config-vars JSON; see config_vars.h.
+ * api_answer.c - the config-vars JSON; see api_answer.h.
  */
 #define _GNU_SOURCE
-#include "config_vars.h"
+#include "api_answer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,7 @@ static void list_url_names(const cJSON *object, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
-bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t length,
+bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
 			const char *name, char **value, struct hpg_error *err)
 {
 	*value = NULL;
@@ -86,7 +86,7 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 	return ok;
 }
 
-char *heroku_error_id(const struct cjson_api *json, const char *body, size_t length)
+char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length)
 {
 	cJSON *root = json->cJSON_ParseWithLength(body, length);
 	if (root == NULL)
