@@ -26,9 +26,10 @@ struct connect_context {
  * asynchronous call, starts connecting as PQconnectStartParams() would.
  * request holds the call's options; placeholder is the heroku:// text it
  * names, as its database or, with names_server, its server (the request's
- * own dbname is then kept; call_target_placeholder()).  Never NULL unless libpq itself runs out of memory: when no
- * credential can be had, the result is a real PGconn in CONNECTION_BAD
- * whose PQerrorMessage() explains why.
+ * own dbname is then kept; call_target_placeholder()).  Never NULL unless
+ * libpq itself runs out of memory: when no credential can be had, the
+ * result is a real PGconn in CONNECTION_BAD whose PQerrorMessage() explains
+ * why.
  */
 PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous);
