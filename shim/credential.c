@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "optlist.h"
+#include "secret.h"
 
 #define CREDENTIAL_FIELDS(X) X(host) X(port) X(user) X(password) X(dbname)
 

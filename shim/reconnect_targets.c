@@ -13,7 +13,6 @@
 #include "fork_safety.h"
 
 #define TARGETS_KEPT 16
-#define DEFAULT_PORT "5432"
 
 struct target {
 	char *host, *port, *user, *dbname;	/* no password: not needed to match */
@@ -44,7 +43,7 @@ static bool target_equals(const struct target *t, const char *host, const char *
 			  const char *user, const char *dbname)
 {
 	return both_set_and_equal(t->host, host) &&
-	       both_set_and_equal(t->port, port ? port : DEFAULT_PORT) &&
+	       both_set_and_equal(t->port, port ? port : CREDENTIAL_DEFAULT_PORT) &&
 	       both_set_and_equal(t->user, user) &&
 	       both_set_and_equal(t->dbname, dbname ? dbname : user);
 }
@@ -62,7 +61,7 @@ void reconnect_targets_remember(const struct credential *cred, const char *place
 	struct target *t = &ring[next_slot++ % TARGETS_KEPT];
 	target_free(t);
 	t->host = strdup(cred->host);
-	t->port = strdup(cred->port ? cred->port : DEFAULT_PORT);
+	t->port = strdup(cred->port ? cred->port : CREDENTIAL_DEFAULT_PORT);
 	t->user = strdup(cred->user);
 	t->dbname = strdup(cred->dbname ? cred->dbname : cred->user);
 	t->placeholder = strdup(placeholder);
