@@ -35,8 +35,8 @@
 
 #include <libpq-fe.h>
 
-#include "config.h"
 #include "api_answer.h"
+#include "config.h"
 #include "conninfo_merge.h"
 #include "credential.h"
 #include "error.h"
@@ -45,6 +45,7 @@
 #include "libpq_api.h"
 #include "optlist.h"
 #include "placeholder.h"
+#include "secret.h"
 #include "version.h"
 
 /* The program links libpq: the core's table points at it directly. */
@@ -340,7 +341,7 @@ static bool doctor_check_config_var(struct doctor *doc, const struct cjson_api *
 	}
 	doctor_report(doc, true, check, "%s is a postgres URL: host %s, port %s, user %s, "
 		      "database %s (password not shown)", ph->config_var, cred->host,
-		      cred->port ? cred->port : "5432 (default)", cred->user,
+		      cred->port ? cred->port : CREDENTIAL_DEFAULT_PORT " (default)", cred->user,
 		      cred->dbname ? cred->dbname : cred->user);
 	return true;
 }
@@ -578,7 +579,7 @@ int main(int argc, char **argv)
 	doctor_check_config_var(&doc, json, &res, &ph, &cred);
 	api_response_free(&res);
 
-	const char *port = cred.port ? cred.port : "5432";
+	const char *port = cred.port ? cred.port : CREDENTIAL_DEFAULT_PORT;
 	struct addrinfo *addresses = NULL;
 	doctor_check_resolve(&doc, &cred, port, &addresses);
 	doctor_check_tcp(&doc, &cred, port, addresses, config->timeout_seconds);

@@ -8,21 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* cJSON keeps its own copies of every value: wipe them before freeing. */
-static void wipe_tree(cJSON *item)
-{
-	for (; item != NULL; item = item->next) {
-		if (item->valuestring != NULL)
-			explicit_bzero(item->valuestring, strlen(item->valuestring));
-		wipe_tree(item->child);
-	}
-}
-
-void json_delete_wiped(const struct cjson_api *json, cJSON *root)
-{
-	wipe_tree(root);
-	json->cJSON_Delete(root);
-}
+#include "secret.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -56,7 +42,7 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 		hpg_error_set(err, "the Heroku API answered with a body that is not a JSON "
 			      "object of config vars; check HEROKU_HOST");
 		if (root != NULL)
-			json_delete_wiped(json, root);
+			secret_json_delete(json, root);
 		return false;
 	}
 
@@ -82,7 +68,7 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 	} else {
 		ok = true;
 	}
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return ok;
 }
 
@@ -99,6 +85,6 @@ char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t
 	    id->valuestring[0] != '\0' && strlen(id->valuestring) < 40 &&
 	    strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyz_") == strlen(id->valuestring))
 		copy = strdup(id->valuestring);
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return copy;
 }

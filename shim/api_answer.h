@@ -23,7 +23,4 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 /* The "id" of a Heroku error body ({"id": "not_found", ...}), malloc'd, or NULL. */
 char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length);
 
-/* cJSON_Delete() after wiping every string in the tree (they may be secrets). */
-void json_delete_wiped(const struct cjson_api *json, cJSON *root);
-
 #endif

@@ -1,11 +1,11 @@
 /*
- * cache.h - where fetched credentials are kept.
+ * cache.h - where fetched credentials are kept: the one interface of the cache.
  *
- * Two tiers behind one interface: the process's own cache
- * (cache_memory.h) and, when HPGSHIM_CACHE_DIR is set, the shared cache
- * file (cache_file.h).  Both honour HPGSHIM_CACHE_TTL, both keep the ETag
- * for conditional requests, and both forget a credential that failed.
- * Keys come from cache_key().
+ * The cache is one family of three files: this one chooses between two
+ * tiers, the process's own memory (cache_memory.h) and, when
+ * HPGSHIM_CACHE_DIR is set, the shared cache file (cache_file.h).  Both
+ * honour HPGSHIM_CACHE_TTL, both keep the ETag for conditional requests, and
+ * both forget a credential that failed.  Keys come from cache_key().
  */
 #ifndef HPGSHIM_CACHE_H
 #define HPGSHIM_CACHE_H

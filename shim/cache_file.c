@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api_answer.h"
-#include "optlist.h"
+#include "secret.h"
 
 #define CACHE_FILE_MAX 65536
 #define CACHE_FILE_VERSION 1
@@ -108,7 +107,7 @@ bool cache_file_read(const struct cjson_api *json, const char *path, struct cred
 		*fetched = (time_t)when->valuedouble;
 		*etag = tag ? strdup(tag) : NULL;
 	}
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return ok;
 }
 
@@ -133,7 +132,7 @@ void cache_file_write(const struct cjson_api *json, const char *path,
 	char *text = root && add_fields(json, root, cred, etag) ? json->cJSON_PrintUnformatted(root)
 							       : NULL;
 	if (root != NULL)
-		json_delete_wiped(json, root);
+		secret_json_delete(json, root);
 	if (text == NULL)
 		return;
 

@@ -8,16 +8,16 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fork_safety.h"
+#include "monotonic.h"
 
 struct entry {
 	struct entry *next;
 	char *key;
 	struct credential cred;
 	char *etag;			/* NULL: the API sent none */
-	struct timespec fetched;	/* CLOCK_MONOTONIC */
+	long fetched_ms;		/* monotonic_ms() */
 	bool stale;
 };
 
@@ -49,11 +49,9 @@ static struct entry *find_or_add(const char *key)
 	return e;
 }
 
-static double seconds_since(const struct timespec *then)
+static double seconds_since(long then_ms)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - then->tv_sec) + (double)(now.tv_nsec - then->tv_nsec) / 1e9;
+	return (double)(monotonic_ms() - then_ms) / 1000;
 }
 
 static void lock_cache(void)
@@ -68,7 +66,7 @@ bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential
 		return false;
 	lock_cache();
 	struct entry *e = find_usable(key);
-	bool hit = e != NULL && seconds_since(&e->fetched) < (double)ttl_seconds &&
+	bool hit = e != NULL && seconds_since(e->fetched_ms) < (double)ttl_seconds &&
 		   credential_copy(out, &e->cred);
 	pthread_mutex_unlock(&lock);
 	return hit;
@@ -96,7 +94,7 @@ void cache_memory_put(const char *key, const struct credential *cred, const char
 		free(e->etag);
 		e->etag = etag ? strdup(etag) : NULL;
 		e->stale = !credential_copy(&e->cred, cred);
-		clock_gettime(CLOCK_MONOTONIC, &e->fetched);
+		e->fetched_ms = monotonic_ms();
 	}
 	pthread_mutex_unlock(&lock);
 }

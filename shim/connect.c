@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "call_target.h"
 #include "conn_registry.h"
 #include "conninfo_merge.h"
 #include "cache.h"
 #include "credential_fetch.h"
 #include "debug.h"
+#include "monotonic.h"
 #include "placeholder.h"
 #include "reset.h"
 #include "reconnect_targets.h"
@@ -45,12 +46,19 @@ static void describe_failure(const struct resolution *r, const struct hpg_error 
 {
 	int n;
 	if (r->ph.app != NULL)
-		n = asprintf(message, "hpgshim: cannot get config var %s of Heroku app \"%s\": %s\n",
+		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get config var %s of Heroku app \"%s\": %s\n",
 			     r->ph.config_var, r->ph.app, why->text);
 	else
-		n = asprintf(message, "hpgshim: %s\n", why->text);
+		n = asprintf(message, HPG_MESSAGE_PREFIX "%s\n", why->text);
 	if (n < 0)
 		*message = NULL;
+}
+
+/* A user's message as a debug line: hpg_debug() adds the prefix again. */
+static void debug_message(const char *message)
+{
+	const char *text = message + strlen(HPG_MESSAGE_PREFIX);
+	hpg_debug("%.*s", (int)strcspn(text, "\n"), text);
 }
 
 /*
@@ -183,7 +191,7 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
  */
 static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 {
-	const char *fallback = "hpgshim: out of memory\n";
+	const char *fallback = HPG_MESSAGE_PREFIX "out of memory\n";
 	if (message == NULL)
 		message = fallback;
 	char *option = strndup(message, strcspn(message, "\n"));
@@ -193,7 +201,7 @@ static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 	free(option);
 	if (conn != NULL)
 		conn_registry_set_error(conn, message);
-	hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+	debug_message(message);
 	return conn;
 }
 
@@ -212,13 +220,6 @@ static PGconn *connect_options(const struct connect_context *ctx, const struct o
 {
 	return ctx->pq->PQconnectdbParams((const char *const *)options->keywords,
 					  (const char *const *)options->values, 0);
-}
-
-static long monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 /*
@@ -247,8 +248,7 @@ static bool wait_for_rotation(const struct connect_context *ctx, const struct op
 			return false;
 		}
 		long ms = pause_ms < left ? pause_ms : left;
-		struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
-		nanosleep(&pause, NULL);
+		monotonic_sleep_ms(ms);
 		pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
 		if (!obtain_credential(ctx, request, r, true, &err)) {
 			hpg_debug("while waiting: %s", err.text);
@@ -325,6 +325,21 @@ static void remember(const struct optlist *request, const struct resolution *r, 
 		reconnect_targets_remember(&r->cred, origin.placeholder);
 	}
 	free(origin.placeholder);
+}
+
+bool connect_may_reconnect(void)
+{
+	return reconnect_targets_any();
+}
+
+const char *connect_placeholder_named(const struct optlist *request, const char *pgdatabase,
+				      bool *names_server, char **reconnect)
+{
+	*reconnect = NULL;
+	const char *named = call_target_placeholder(request, pgdatabase, names_server);
+	if (named == NULL && reconnect_targets_any())
+		named = *reconnect = reconnect_targets_match(request);
+	return named;
 }
 
 PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
@@ -461,7 +476,7 @@ PGPing connect_ping(const struct connect_context *ctx, const struct optlist *req
 		char *message = NULL;
 		describe_failure(&r, &err, &message);
 		if (message != NULL)
-			hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+			debug_message(message);
 		free(message);
 		resolution_free(&r);
 		return PQPING_NO_ATTEMPT;
@@ -491,7 +506,7 @@ PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char 
 	if (errmsg != NULL)
 		*errmsg = NULL;
 	if (!placeholder_parse(pq, placeholder, &ph, &err)) {
-		if (errmsg != NULL && asprintf(errmsg, "hpgshim: %s\n", err.text) < 0)
+		if (errmsg != NULL && asprintf(errmsg, HPG_MESSAGE_PREFIX "%s\n", err.text) < 0)
 			*errmsg = NULL;
 		return NULL;
 	}

@@ -22,13 +22,32 @@ struct connect_context {
 };
 
 /*
+ * Whether a call that names no placeholder may still reconnect to the
+ * target of one: true once this process resolved a placeholder (one atomic
+ * load; the hooks' fast path).
+ */
+bool connect_may_reconnect(void);
+
+/*
+ * The placeholder a call's options name (call_target_placeholder()), or
+ * else the placeholder whose target they reconnect to, as psql's \c without
+ * arguments does with the values of the old connection
+ * (reconnect_targets.h); NULL when neither.  A reconnect's placeholder is
+ * malloc'd into *reconnect, which the caller frees; otherwise *reconnect is
+ * NULL and the answer points into request or at pgdatabase.
+ */
+const char *connect_placeholder_named(const struct optlist *request, const char *pgdatabase,
+				      bool *names_server, char **reconnect);
+
+/*
  * Connects as PQconnectdbParams() would (retrying once) or, for an
  * asynchronous call, starts connecting as PQconnectStartParams() would.
  * request holds the call's options; placeholder is the heroku:// text it
  * names, as its database or, with names_server, its server (the request's
- * own dbname is then kept; call_target_placeholder()).  Never NULL unless libpq itself runs out of memory: when no
- * credential can be had, the result is a real PGconn in CONNECTION_BAD
- * whose PQerrorMessage() explains why.
+ * own dbname is then kept; call_target_placeholder()).  Never NULL unless
+ * libpq itself runs out of memory: when no credential can be had, the
+ * result is a real PGconn in CONNECTION_BAD whose PQerrorMessage() explains
+ * why.
  */
 PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous);

@@ -11,14 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call_target.h"
 #include "conn_registry.h"
 #include "config.h"
 #include "connect.h"
 #include "hooks.h"
 #include "placeholder.h"
 #include "real_libpq.h"
-#include "call_target.h"
-#include "reconnect_targets.h"
 
 #define HOOK __attribute__((visibility("default")))
 #define CALLER __builtin_return_address(0)
@@ -27,11 +26,10 @@ static __thread int inside_shim;
 
 /*
  * Whether the hook goes straight to the real libpq: yes unless the call can
- * name a placeholder, or this process has resolved one (a reconnect to its
- * target, as psql's \c makes, is then recognised; reconnect_targets.h).
+ * name a placeholder, or may reconnect to a placeholder's target.
  */
 #define PASS_THROUGH(pq, may_name_placeholder) \
-	((pq) == NULL || inside_shim || !((may_name_placeholder) || reconnect_targets_any()))
+	((pq) == NULL || inside_shim || !((may_name_placeholder) || connect_may_reconnect()))
 
 static struct connect_context connect_context(const struct libpq_api *pq, const char *entry_point)
 {
@@ -65,11 +63,10 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 			       union answer *answer)
 {
 	bool names_server = false;
-	const char *placeholder = parsed ? call_target_placeholder(request, pgdatabase(), &names_server)
-					 : NULL;
 	char *reconnect = NULL;
-	if (parsed && placeholder == NULL && reconnect_targets_any())
-		placeholder = reconnect = reconnect_targets_match(request);
+	const char *placeholder = parsed ? connect_placeholder_named(request, pgdatabase(),
+								     &names_server, &reconnect)
+					 : NULL;
 	if (placeholder != NULL) {
 		struct connect_context ctx = connect_context(pq, entry_point);
 		inside_shim++;
@@ -257,7 +254,7 @@ void *hooked_function(const char *name)
 #define HOOKED_FUNCTION_BY_NAME(function)      \
 	if (strcmp(name, #function) == 0)      \
 		return (void *)function;
-	HOOKED_FUNCTIONS(HOOKED_FUNCTION_BY_NAME)
+	LIBPQ_HOOKED_FUNCTIONS(HOOKED_FUNCTION_BY_NAME)
 #undef HOOKED_FUNCTION_BY_NAME
 	return NULL;
 }

@@ -13,7 +13,6 @@
 #include "fork_safety.h"
 
 #define TARGETS_KEPT 16
-#define DEFAULT_PORT "5432"
 
 struct target {
 	char *host, *port, *user, *dbname;	/* no password: not needed to match */
@@ -35,7 +34,7 @@ static void target_free(struct target *t)
 	memset(t, 0, sizeof *t);
 }
 
-static bool same(const char *a, const char *b)
+static bool both_set_and_equal(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
@@ -43,8 +42,10 @@ static bool same(const char *a, const char *b)
 static bool target_equals(const struct target *t, const char *host, const char *port,
 			  const char *user, const char *dbname)
 {
-	return same(t->host, host) && same(t->port, port ? port : DEFAULT_PORT) &&
-	       same(t->user, user) && same(t->dbname, dbname ? dbname : user);
+	return both_set_and_equal(t->host, host) &&
+	       both_set_and_equal(t->port, port ? port : CREDENTIAL_DEFAULT_PORT) &&
+	       both_set_and_equal(t->user, user) &&
+	       both_set_and_equal(t->dbname, dbname ? dbname : user);
 }
 
 void reconnect_targets_remember(const struct credential *cred, const char *placeholder)
@@ -53,14 +54,14 @@ void reconnect_targets_remember(const struct credential *cred, const char *place
 	pthread_mutex_lock(&lock);
 	for (unsigned i = 0; i < TARGETS_KEPT; i++)
 		if (target_equals(&ring[i], cred->host, cred->port, cred->user, cred->dbname) &&
-		    same(ring[i].placeholder, placeholder)) {
+		    both_set_and_equal(ring[i].placeholder, placeholder)) {
 			pthread_mutex_unlock(&lock);
 			return;
 		}
 	struct target *t = &ring[next_slot++ % TARGETS_KEPT];
 	target_free(t);
 	t->host = strdup(cred->host);
-	t->port = strdup(cred->port ? cred->port : DEFAULT_PORT);
+	t->port = strdup(cred->port ? cred->port : CREDENTIAL_DEFAULT_PORT);
 	t->user = strdup(cred->user);
 	t->dbname = strdup(cred->dbname ? cred->dbname : cred->user);
 	t->placeholder = strdup(placeholder);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "api_answer.h"
-#include "optlist.h"
+#include "secret.h"
 #include "unit.h"
 
 static const struct cjson_api *json(void)
