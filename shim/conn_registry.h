@@ -24,7 +24,7 @@
 
 /* What a placeholder connection was made from. */
 struct conn_origin {
-	char *key;			/* credential_key() of its credential */
+	char *key;			/* cache_key() of its credential */
 	char *placeholder;		/* heroku://APP/CONFIG_VAR, to fetch it again */
 	char *connect_timeout;		/* the caller's, bounding that fetch; or NULL */
 	bool names_server;		/* the caller's own dbname was kept */

@@ -7,16 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "call_target.h"
 #include "conn_registry.h"
 #include "conninfo_merge.h"
-#include "credential_store.h"
+#include "cache.h"
 #include "credential_fetch.h"
 #include "debug.h"
+#include "monotonic.h"
 #include "placeholder.h"
 #include "reset.h"
-#include "resolved_targets.h"
+#include "reconnect_targets.h"
 #include "retry_policy.h"
 #include "single_flight.h"
 
@@ -24,7 +25,7 @@
 struct resolution {
 	struct placeholder ph;
 	bool names_server;		/* the caller's dbname is kept */
-	char *cache_key;		/* credential_key(): API host, app, config var */
+	char *cache_key;		/* cache_key(): API host, app, config var */
 	struct credential cred;
 	struct optlist options;		/* what the real libpq gets */
 };
@@ -45,12 +46,19 @@ static void describe_failure(const struct resolution *r, const struct hpg_error 
 {
 	int n;
 	if (r->ph.app != NULL)
-		n = asprintf(message, "hpgshim: cannot get config var %s of Heroku app \"%s\": %s\n",
+		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get config var %s of Heroku app \"%s\": %s\n",
 			     r->ph.config_var, r->ph.app, why->text);
 	else
-		n = asprintf(message, "hpgshim: %s\n", why->text);
+		n = asprintf(message, HPG_MESSAGE_PREFIX "%s\n", why->text);
 	if (n < 0)
 		*message = NULL;
+}
+
+/* A user's message as a debug line: hpg_debug() adds the prefix again. */
+static void debug_message(const char *message)
+{
+	const char *text = message + strlen(HPG_MESSAGE_PREFIX);
+	hpg_debug("%.*s", (int)strcspn(text, "\n"), text);
 }
 
 /*
@@ -86,7 +94,7 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 	struct credential held = CREDENTIAL_INIT;
 	char *etag = NULL;
 	if (!job->fresh)
-		store_get_validator(config, job->r->cache_key, &held, &etag);
+		cache_get_validator(config, job->r->cache_key, &held, &etag);
 
 	struct fetch_settings settings = {
 		.heroku_host = config->heroku_host,
@@ -100,11 +108,11 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 				   &result, err);
 	if (ok && result.not_modified) {
 		hpg_debug("HTTP 304: the credential held is current");
-		store_put(config, job->r->cache_key, &held, etag);
+		cache_put(config, job->r->cache_key, &held, etag);
 		*out = held;
 		held = (struct credential)CREDENTIAL_INIT;
 	} else if (ok) {
-		store_put(config, job->r->cache_key, &result.cred, result.etag);
+		cache_put(config, job->r->cache_key, &result.cred, result.etag);
 		*out = result.cred;
 		result.cred = (struct credential)CREDENTIAL_INIT;
 	}
@@ -123,7 +131,7 @@ static bool obtain_credential(const struct connect_context *ctx, const struct op
 			      struct resolution *r, bool fresh, struct hpg_error *err)
 {
 	credential_free(&r->cred);
-	if (!fresh && store_get_fresh(ctx->config, r->cache_key, &r->cred)) {
+	if (!fresh && cache_get_fresh(ctx->config, r->cache_key, &r->cred)) {
 		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
 			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
 		return true;
@@ -164,12 +172,12 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 	hpg_debug("%s: placeholder seen", ctx->entry_point);
 	if (!placeholder_parse(ctx->pq, placeholder, &r->ph, err))
 		return false;
-	r->cache_key = credential_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
+	r->cache_key = cache_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
 	if (r->cache_key == NULL) {
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
-	if (!store_usable(ctx->config, err))
+	if (!cache_usable(ctx->config, err))
 		return false;
 	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
 }
@@ -183,7 +191,7 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
  */
 static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 {
-	const char *fallback = "hpgshim: out of memory\n";
+	const char *fallback = HPG_MESSAGE_PREFIX "out of memory\n";
 	if (message == NULL)
 		message = fallback;
 	char *option = strndup(message, strcspn(message, "\n"));
@@ -193,7 +201,7 @@ static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 	free(option);
 	if (conn != NULL)
 		conn_registry_set_error(conn, message);
-	hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+	debug_message(message);
 	return conn;
 }
 
@@ -212,13 +220,6 @@ static PGconn *connect_options(const struct connect_context *ctx, const struct o
 {
 	return ctx->pq->PQconnectdbParams((const char *const *)options->keywords,
 					  (const char *const *)options->values, 0);
-}
-
-static long monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 /*
@@ -247,8 +248,7 @@ static bool wait_for_rotation(const struct connect_context *ctx, const struct op
 			return false;
 		}
 		long ms = pause_ms < left ? pause_ms : left;
-		struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
-		nanosleep(&pause, NULL);
+		monotonic_sleep_ms(ms);
 		pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
 		if (!obtain_credential(ctx, request, r, true, &err)) {
 			hpg_debug("while waiting: %s", err.text);
@@ -270,7 +270,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	struct credential failed = CREDENTIAL_INIT;
 	struct hpg_error err;
 
-	store_forget(ctx->config, r->cache_key);
+	cache_forget(ctx->config, r->cache_key);
 	if (!credential_copy(&failed, &r->cred))
 		return conn;
 	hpg_debug("connection failed%s; fetching the credential again",
@@ -297,7 +297,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	conn = connect_options(ctx, &r->options);
 	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK) {
 		hpg_debug("the retry failed too; giving up");
-		store_forget(ctx->config, r->cache_key);
+		cache_forget(ctx->config, r->cache_key);
 	}
 	return conn;
 }
@@ -322,12 +322,27 @@ static void remember(const struct optlist *request, const struct resolution *r, 
 	};
 	if (origin.placeholder != NULL) {
 		conn_registry_set_origin(conn, &origin, attempt);
-		targets_remember(&r->cred, origin.placeholder);
+		reconnect_targets_remember(&r->cred, origin.placeholder);
 	}
 	free(origin.placeholder);
 }
 
-PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+bool connect_may_reconnect(void)
+{
+	return reconnect_targets_any();
+}
+
+const char *connect_placeholder_named(const struct optlist *request, const char *pgdatabase,
+				      bool *names_server, char **reconnect)
+{
+	*reconnect = NULL;
+	const char *named = call_target_placeholder(request, pgdatabase, names_server);
+	if (named == NULL && reconnect_targets_any())
+		named = *reconnect = reconnect_targets_match(request);
+	return named;
+}
+
+PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous)
 {
 	struct resolution r = RESOLUTION_INIT;
@@ -345,7 +360,7 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
 			remember(request, &r, conn, ATTEMPT_CONNECT);
 		else
-			store_forget(ctx->config, r.cache_key);
+			cache_forget(ctx->config, r.cache_key);
 	} else {
 		conn = connect_options(ctx, &r.options);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
@@ -412,7 +427,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 		if (r.cred.password == NULL || credential_equal(&origin->given, &r.cred)) {
 			hpg_debug("the reset failed; its credential is marked stale, so the next "
 				  "connect fetches afresh");
-			store_forget(ctx->config, origin->key);
+			cache_forget(ctx->config, origin->key);
 		}
 		resolution_free(&r);
 		return PGRES_POLLING_FAILED;
@@ -423,7 +438,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 	if (strcmp(origin->given.user, r.cred.user) != 0)
 		reset_rewrite(pq->PQuser(conn), r.cred.user);
 	conn_registry_set_given(conn, &r.cred);
-	targets_remember(&r.cred, origin->placeholder);
+	reconnect_targets_remember(&r.cred, origin->placeholder);
 	resolution_free(&r);
 	hpg_debug("resetting once more with the new credential");
 	if (!pq->PQresetStart(conn))
@@ -432,7 +447,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 	return PGRES_POLLING_WRITING;
 }
 
-PostgresPollingStatusType placeholder_attempt_finished(const struct connect_context *ctx,
+PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
 						       PGconn *conn,
 						       PostgresPollingStatusType status)
 {
@@ -444,13 +459,13 @@ PostgresPollingStatusType placeholder_attempt_finished(const struct connect_cont
 		/* No retry inside the program's own attempt: its next connect fetches. */
 		hpg_debug("a connection attempt the program drives failed; its credential "
 			  "is marked stale");
-		store_forget(ctx->config, origin.key);
+		cache_forget(ctx->config, origin.key);
 	}
 	conn_registry_origin_free(&origin);
 	return status;
 }
 
-PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server)
 {
 	struct resolution r = RESOLUTION_INIT;
@@ -461,7 +476,7 @@ PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist 
 		char *message = NULL;
 		describe_failure(&r, &err, &message);
 		if (message != NULL)
-			hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+			debug_message(message);
 		free(message);
 		resolution_free(&r);
 		return PQPING_NO_ATTEMPT;
@@ -507,7 +522,7 @@ static void copy_parsed_options(PQconninfoOption *options, const PQconninfoOptio
 			set_parsed_option(options, o->keyword, o->val);
 }
 
-PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *text,
+PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char *text,
 					     char **errmsg)
 {
 	struct placeholder ph;
@@ -518,7 +533,7 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
 		*errmsg = NULL;
 	placeholder_split_keywords(pq, text, &url, &pairs);
 	if (!placeholder_parse(pq, url ? url : text, &ph, &err)) {
-		if (errmsg != NULL && asprintf(errmsg, "hpgshim: %s\n", err.text) < 0)
+		if (errmsg != NULL && asprintf(errmsg, HPG_MESSAGE_PREFIX "%s\n", err.text) < 0)
 			*errmsg = NULL;
 		free(url);
 		if (pairs != NULL)

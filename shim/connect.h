@@ -22,33 +22,56 @@ struct connect_context {
 };
 
 /*
+ * Whether a call that names no placeholder may still reconnect to the
+ * target of one: true once this process resolved a placeholder (one atomic
+ * load; the hooks' fast path).
+ */
+bool connect_may_reconnect(void);
+
+/*
+ * The placeholder a call's options name (call_target_placeholder()), or
+ * else the placeholder whose target they reconnect to, as psql's \c without
+ * arguments does with the values of the old connection
+ * (reconnect_targets.h); NULL when neither.  A reconnect's placeholder is
+ * malloc'd into *reconnect, which the caller frees; otherwise *reconnect is
+ * NULL and the answer points into request or at pgdatabase.
+ */
+const char *connect_placeholder_named(const struct optlist *request, const char *pgdatabase,
+				      bool *names_server, char **reconnect);
+
+/*
  * Connects as PQconnectdbParams() would (retrying once) or, for an
  * asynchronous call, starts connecting as PQconnectStartParams() would.
  * request holds the call's options; placeholder is the heroku:// text it
  * names, as its database or, with names_server, its server (the request's
- * own dbname is then kept; request_placeholder()).  Never NULL unless libpq itself runs out of memory: when no
- * credential can be had, the result is a real PGconn in CONNECTION_BAD
- * whose PQerrorMessage() explains why.
+ * own dbname is then kept; call_target_placeholder()).  Never NULL unless
+ * libpq itself runs out of memory: when no credential can be had, the
+ * result is a real PGconn in CONNECTION_BAD whose PQerrorMessage() explains
+ * why.
  */
-PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous);
 
 /* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
-PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server);
 
 /*
- * The PQconninfoParse() answer for a placeholder, without fetching
- * anything: dbname and host are the placeholder (as heroku://APP/VAR) and
- * the query's keywords are options of their own.  A program that hands the
- * options back to libpq connects through the shim (dbname names the app's
- * database); one that keeps host but not dbname (pg_dumpall -d) still
- * reaches the app's server through the shim (host names it).  The array is
- * libpq's own (PQconninfoFree() releases it).  NULL with *errmsg malloc'd
- * when the placeholder is invalid.
+ * The PQconninfoParse() answer for text, a placeholder perhaps followed by
+ * keyword=value pairs (placeholder_split_keywords()), without fetching
+ * anything: dbname, host and hostaddr are the placeholder (as
+ * heroku://APP/VAR), and the pairs and the query's keywords are options of
+ * their own.  A program that hands the options back to libpq connects
+ * through the shim (dbname names the app's database); one that keeps host
+ * but not dbname (pg_dumpall -d) still reaches the app's server through the
+ * shim (host names it); one that resolves host itself unless hostaddr is
+ * set (ruby pg, psycopg 3 async) looks up nothing; and a libpq without the
+ * shim refuses the non-numeric hostaddr before any lookup or connection.
+ * The array is libpq's own (PQconninfoFree() releases it).  NULL with
+ * *errmsg malloc'd when the placeholder is invalid.
  */
-PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
-					     char **errmsg);
+PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char *text,
+					 char **errmsg);
 
 /*
  * Called when a connection attempt the program drives (PQconnectStart* and
@@ -60,7 +83,7 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
  * PGRES_POLLING_WRITING and polls on.  Call it with the shim's own calls
  * into libpq going straight to libpq.
  */
-PostgresPollingStatusType placeholder_attempt_finished(const struct connect_context *ctx,
+PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
 						       PGconn *conn,
 						       PostgresPollingStatusType status);
 

@@ -19,7 +19,7 @@ static void test_answer_names_the_placeholder_as_target(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	PQconninfoOption *options = placeholder_conninfo_parse(
+	PQconninfoOption *options = connect_conninfo_parse(
 		&libpq_direct, "heroku://a/V?connect_timeout=3 application_name='GDAL 3.6.2'", &error);
 	assert_non_null(options);
 	assert_null(error);
@@ -39,7 +39,7 @@ static void test_answer_without_the_shim_fails_at_once(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	PQconninfoOption *options = placeholder_conninfo_parse(&libpq_direct, "heroku://a", &error);
+	PQconninfoOption *options = connect_conninfo_parse(&libpq_direct, "heroku://a", &error);
 	assert_non_null(options);
 	const char *keywords[64], *values[64];
 	size_t n = 0;
@@ -61,11 +61,11 @@ static void test_invalid_placeholder_is_an_error(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	assert_null(placeholder_conninfo_parse(&libpq_direct, "heroku://my app", &error));
+	assert_null(connect_conninfo_parse(&libpq_direct, "heroku://my app", &error));
 	assert_non_null(strstr(error, "\"my app\" is not a Heroku app name"));
 	assert_non_null(strstr(error, "what follows a space must be keyword=value pairs"));
 	free(error);
-	assert_null(placeholder_conninfo_parse(&libpq_direct, "heroku://my_app", &error));
+	assert_null(connect_conninfo_parse(&libpq_direct, "heroku://my_app", &error));
 	assert_null(strstr(error, "what follows a space"));
 	free(error);
 }

@@ -1,7 +1,7 @@
 /*
- * test_request.c - every entry point's arguments as one optlist.
+ * test_call_target.c - every entry point's arguments as one optlist.
  */
-#include "request.h"
+#include "call_target.h"
 #include "unit.h"
 
 static void test_conninfo_forms(void **state)
@@ -9,36 +9,36 @@ static void test_conninfo_forms(void **state)
 	(void)state;
 	struct optlist r = OPTLIST_INIT;
 	bool server;
-	assert_true(request_from_conninfo(&libpq_direct, "heroku://a?application_name=x", &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a?application_name=x");
+	assert_true(call_target_from_conninfo(&libpq_direct, "heroku://a?application_name=x", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a?application_name=x");
 	optlist_free(&r);
 
-	assert_true(request_from_conninfo(&libpq_direct,
+	assert_true(call_target_from_conninfo(&libpq_direct,
 					  "dbname=heroku://a application_name='b c'", &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "application_name"), "b c");
 	optlist_free(&r);
 
 	/* an ordinary conninfo names no placeholder, even with PGDATABASE set */
-	assert_true(request_from_conninfo(&libpq_direct, "host=h dbname=d", &r));
-	assert_null(request_placeholder(&r, "heroku://a", &server));
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=h dbname=d", &r));
+	assert_null(call_target_placeholder(&r, "heroku://a", &server));
 	optlist_free(&r);
 
 	/* no dbname: PGDATABASE decides */
-	assert_true(request_from_conninfo(&libpq_direct, "host=h", &r));
-	assert_string_equal(request_placeholder(&r, "heroku://a", &server), "heroku://a");
-	assert_null(request_placeholder(&r, "plain", &server));
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=h", &r));
+	assert_string_equal(call_target_placeholder(&r, "heroku://a", &server), "heroku://a");
+	assert_null(call_target_placeholder(&r, "plain", &server));
 	optlist_free(&r);
 
-	assert_false(request_from_conninfo(&libpq_direct, "not a conninfo", &r));
+	assert_false(call_target_from_conninfo(&libpq_direct, "not a conninfo", &r));
 
 	/* a placeholder as host names the app's server; the dbname is the caller's */
-	assert_true(request_from_conninfo(&libpq_direct, "host=heroku://a dbname=postgres", &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=heroku://a dbname=postgres", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_true(server);
 	optlist_free(&r);
-	assert_true(request_from_conninfo(&libpq_direct, "host=heroku://a dbname=heroku://a", &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=heroku://a dbname=heroku://a", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_false(server);
 	optlist_free(&r);
 }
@@ -51,22 +51,22 @@ static void test_params_with_and_without_expansion(void **state)
 	const char *const values[] = { "h", "dbname=heroku://a connect_timeout=3", "app", NULL, NULL };
 	struct optlist r = OPTLIST_INIT;
 
-	assert_true(request_from_params(&libpq_direct, keywords, values, 1, &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_true(call_target_from_params(&libpq_direct, keywords, values, 1, &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "connect_timeout"), "3");
 	assert_null(optlist_get(&r, "user")); /* NULL value: not given */
 	optlist_free(&r);
 
 	/* expand_dbname 0: the dbname is a name, not a placeholder */
-	assert_true(request_from_params(&libpq_direct, keywords, values, 0, &r));
-	assert_null(request_placeholder(&r, NULL, &server));
+	assert_true(call_target_from_params(&libpq_direct, keywords, values, 0, &r));
+	assert_null(call_target_placeholder(&r, NULL, &server));
 	optlist_free(&r);
 
 	/* a bare placeholder is one with expand_dbname 0 or 1 */
 	const char *const bare[] = { "h", "heroku://a", "app", NULL, NULL };
 	for (int expand = 0; expand <= 1; expand++) {
-		assert_true(request_from_params(&libpq_direct, keywords, bare, expand, &r));
-		assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+		assert_true(call_target_from_params(&libpq_direct, keywords, bare, expand, &r));
+		assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 		optlist_free(&r);
 	}
 }
@@ -77,11 +77,11 @@ static void test_placeholder_followed_by_keywords(void **state)
 	(void)state;
 	bool server;
 	struct optlist r = OPTLIST_INIT;
-	assert_true(request_from_conninfo(&libpq_direct,
+	assert_true(call_target_from_conninfo(&libpq_direct,
 					  "heroku://a?connect_timeout=4 \t application_name='GDAL 3.6.2' "
 					  "dbname=other", &r));
 	/* the placeholder stays the target, whatever the pairs say */
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a?connect_timeout=4");
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a?connect_timeout=4");
 	assert_false(server);
 	assert_string_equal(optlist_get(&r, "application_name"), "GDAL 3.6.2");
 	optlist_free(&r);
@@ -89,8 +89,8 @@ static void test_placeholder_followed_by_keywords(void **state)
 	/* the same as psql's dbname, which libpq expands */
 	const char *const keywords[] = { "dbname", "application_name", NULL };
 	const char *const values[] = { "heroku://a application_name=x options='-c y=1'", NULL, NULL };
-	assert_true(request_from_params(&libpq_direct, keywords, values, 1, &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_true(call_target_from_params(&libpq_direct, keywords, values, 1, &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "application_name"), "x");
 	assert_string_equal(optlist_get(&r, "options"), "-c y=1");
 	optlist_free(&r);
@@ -101,8 +101,8 @@ static void test_placeholder_followed_by_keywords(void **state)
 		"heroku://my app", "heroku://a application_name='x", "heroku://a postgresql://h/d",
 	};
 	for (size_t i = 0; i < sizeof not_pairs / sizeof not_pairs[0]; i++) {
-		assert_true(request_from_conninfo(&libpq_direct, not_pairs[i], &r));
-		assert_string_equal(request_placeholder(&r, NULL, &server), not_pairs[i]);
+		assert_true(call_target_from_conninfo(&libpq_direct, not_pairs[i], &r));
+		assert_string_equal(call_target_placeholder(&r, NULL, &server), not_pairs[i]);
 		optlist_free(&r);
 	}
 }
@@ -112,9 +112,9 @@ static void test_setdb_login(void **state)
 	(void)state;
 	bool server;
 	struct optlist r = OPTLIST_INIT;
-	assert_true(request_from_setdb_login(&libpq_direct, "h", NULL, "-c x=1", "heroku://a",
+	assert_true(call_target_from_setdb_login(&libpq_direct, "h", NULL, "-c x=1", "heroku://a",
 					     "me", NULL, &r));
-	assert_string_equal(request_placeholder(&r, NULL, &server), "heroku://a");
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "options"), "-c x=1");
 	assert_string_equal(optlist_get(&r, "user"), "me");
 	optlist_free(&r);
@@ -126,15 +126,15 @@ static void test_cheap_checks(void **state)
 	const char *const keywords[] = { "host", "dbname", NULL };
 	const char *const plain[] = { NULL, "d", NULL };
 	const char *const named[] = { NULL, "heroku://a", NULL };
-	assert_false(params_may_name_placeholder(keywords, plain, NULL));
-	assert_true(params_may_name_placeholder(keywords, named, NULL));
-	assert_true(params_may_name_placeholder(keywords, plain, "heroku://a"));
-	assert_false(conninfo_may_name_placeholder("host=h", "d"));
-	assert_true(conninfo_may_name_placeholder("dbname=heroku://a", NULL));
-	assert_false(conninfo_may_name_placeholder(NULL, NULL));
+	assert_false(call_target_params_may_name_placeholder(keywords, plain, NULL));
+	assert_true(call_target_params_may_name_placeholder(keywords, named, NULL));
+	assert_true(call_target_params_may_name_placeholder(keywords, plain, "heroku://a"));
+	assert_false(call_target_conninfo_may_name_placeholder("host=h", "d"));
+	assert_true(call_target_conninfo_may_name_placeholder("dbname=heroku://a", NULL));
+	assert_false(call_target_conninfo_may_name_placeholder(NULL, NULL));
 }
 
-int run_request_tests(void)
+int run_call_target_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conninfo_forms),
