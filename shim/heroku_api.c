@@ -218,7 +218,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE] = "";
 	struct body_sink sink = { out, false };
-	bool ok = false, transient = false;
+	bool ok = false, transient = false, timed_out = false;
 
 	*out = (struct api_response)API_RESPONSE_INIT;
 	/* Forget the last request's options; keep its connection and TLS session. */
@@ -279,6 +279,13 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
 	if (rc == CURLE_OK) {
 		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
+		/* libcurl reads both forms, delta-seconds and an HTTP date.  An hour at
+		 * most: the budget refills within one, and a wrong header must not
+		 * stop a fleet for longer. */
+		curl_off_t retry_after = 0;
+		if (curl->curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+		    retry_after > 0)
+			out->retry_after_seconds = retry_after > 3600 ? 3600 : (long)retry_after;
 		ok = true;
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
@@ -293,6 +300,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
 	}
 	transient = !ok && transient_failure(rc) && !sink.too_large;
+	timed_out = !ok && rc == CURLE_OPERATION_TIMEDOUT;
 done:
 	slist_free_wiped(curl, headers);
 	secret_free(auth);
@@ -301,6 +309,7 @@ done:
 	if (!ok) {
 		api_response_free(out);
 		out->transient = transient;
+		out->timed_out = timed_out;
 	}
 	return ok;
 }
