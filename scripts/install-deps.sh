@@ -10,8 +10,9 @@ readonly PACKAGES=(
     # Building the shim.
     gcc make pkg-config libc6-dev
     libpq-dev libcurl4-openssl-dev libcjson-dev
-    # Unit tests.
-    libcmocka-dev
+    # Unit tests; libssl-dev for the TLS server that rejects credentials in
+    # test_connect_retry.c (libpq reads no error sent before TLS).
+    libcmocka-dev libssl-dev
     # Integration tests: a real server, real clients, a test PKI.
     postgresql-15 postgresql-client-15
     openssl ca-certificates
