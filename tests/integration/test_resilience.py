@@ -194,12 +194,14 @@ def test_fallen_back_credential_rejected_then_fetched_again(run, entry_points, s
 
 # --- 2. Retry-After and the RateLimit-Remaining floor ---------------------------
 
-def too_many_requests(api, retry_after, remaining="0", app=None, times=1):
-    api.set_fault(app, status=429, times=times,
-                  body=json.dumps({"id": "rate_limit", "message": "Your account reached the "
-                                   "API rate limit"}),
-                  headers={"Retry-After": str(retry_after), "RateLimit-Remaining": remaining,
-                           "Content-Type": "application/json"})
+def too_many_requests(api, retry_after, remaining="0", times=1):
+    """The next answers: a 429 with Retry-After and (unless None) RateLimit-Remaining."""
+    headers = {"Retry-After": str(retry_after), "Content-Type": "application/json"}
+    if remaining is not None:
+        headers["RateLimit-Remaining"] = remaining
+    api.set_fault(status=429, times=times, headers=headers,
+                  body=json.dumps({"id": "rate_limit",
+                                   "message": "Your account reached the API rate limit"}))
 
 
 def test_retry_after_without_a_credential_fails_fast(run, entry_points, shim_env, api):
@@ -217,15 +219,22 @@ def test_retry_after_without_a_credential_fails_fast(run, entry_points, shim_env
     assert time.monotonic() - started < 10
 
 
-def test_retry_after_with_a_credential_held_in_one_process(run, entry_points, shim_env, api):
-    # No RateLimit-Remaining here: Retry-After alone stops the requests.
+@pytest.mark.parametrize("remaining", [None, "0"])
+def test_retry_after_with_a_credential_held_in_one_process(run, entry_points, shim_env, api,
+                                                           remaining):
     result = run([str(entry_points), CONNECT, "wait", CONNECT, CONNECT, CONNECT],
                  shim_env(HPGSHIM_DEBUG="1"),
-                 on_pause=lambda: too_many_requests(api, 30, remaining=None))
+                 on_pause=lambda: too_many_requests(api, 30, remaining=remaining))
     assert result.stdout.count(APP_OK) == 4, result.stdout + result.stderr
     assert api.count() == 2  # the first fetch and the 429; none after it
-    assert result.stderr.count(FELL_BACK) == 3
-    assert "asked for no request for another" in result.stderr
+    if remaining is None:
+        # Retry-After alone stops the requests: the held credential serves
+        assert result.stderr.count(FELL_BACK) == 3
+        assert "asked for no request for another" in result.stderr
+    else:
+        # and below the floor it is reused before the API is even considered
+        assert result.stderr.count(FELL_BACK) == 1
+        assert result.stderr.count("RateLimit-Remaining 0 is below") == 2
 
 
 def test_retry_after_is_shared_through_the_cache_directory(run, entry_points, shim_env, api,
