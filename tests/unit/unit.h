@@ -26,5 +26,6 @@ int run_config_vars_tests(void);
 int run_heroku_api_tests(void);
 int run_retry_policy_tests(void);
 int run_connect_retry_tests(void);
+int run_config_tests(void);
 
 #endif
