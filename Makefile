@@ -173,8 +173,9 @@ $(eval $(call sanitizer_build,$(BUILD)/tsan,TSAN_FLAGS))
 # shim/dl_hooks.c hands dlopen() and dlsym() on to glibc with a tail call, so
 # that glibc sees the program's return address; TSan's function exit hook
 # would come after that call, and TSan's own start-up calls dlsym() before it
-# can run any hook at all (it crashed there).  That file is built without TSan.
-$(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
+# can run any hook at all (it crashed there).  That file, and the lookups of
+# glibc's functions it runs (shim/glibc_dl.c), are built without TSan.
+$(BUILD)/tsan/shim/dl_hooks.o $(BUILD)/tsan/shim/glibc_dl.o: TSAN_FLAGS :=
 
 # The whole integration suite against build/asan/libhpgshim.so.  psql, perl
 # and python are not built with ASan, so its runtime is preloaded first.
@@ -271,14 +272,14 @@ integration: all
 
 demo: deps
 	$(MAKE) all
-	$(PYTHON) scripts/demo.py
+	PYTHONPATH=tests $(PYTHON) scripts/demo.py
 
 # What the shim costs, measured side by side against the same services
 # (scripts/bench.py; BENCH_FLAGS=--quick for a smoke run).
 .PHONY: bench
 bench: deps
 	$(MAKE) all
-	$(PYTHON) scripts/bench.py $(BENCH_FLAGS)
+	PYTHONPATH=tests $(PYTHON) scripts/bench.py $(BENCH_FLAGS)
 
 # Installing into the running system (no DESTDIR) into a directory of the
 # dynamic linker's cache (/usr/local/lib on Debian): refresh the cache, so

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "glibc_dl.h"
 
 /* The sonames of Debian's libcurl4 (OpenSSL flavour) and libcjson1. */
 #define CURL_SONAME "libcurl.so.4"
@@ -21,7 +22,7 @@ static struct hpg_error curl_err, cjson_err;
 
 static void *open_library(const char *soname, struct hpg_error *err)
 {
-	void *handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	void *handle = glibc_dlopen()(soname, RTLD_NOW | RTLD_LOCAL);
 	if (handle == NULL)
 		hpg_error_set(err, "cannot load %s (%s); install it (Debian: libcurl4 and libcjson1)",
 			      soname, dlerror());
@@ -29,7 +30,7 @@ static void *open_library(const char *soname, struct hpg_error *err)
 }
 
 #define LAZY_LIBS_BIND(table, handle, err, name)                                   \
-	if ((table.name = (__typeof__(table.name))dlsym(handle, #name)) == NULL) { \
+	if ((table.name = (__typeof__(table.name))glibc_dlsym()(handle, #name)) == NULL) { \
 		hpg_error_set(err, "%s has no symbol %s; it is too old", #handle, #name); \
 		return false;                                                       \
 	}
