@@ -80,10 +80,11 @@ def test_connection_refused_falls_back(run, entry_points, shim_env, pki, api_tok
 
 def test_name_that_stops_resolving_falls_back(run, entry_points, shim_env, api, resolver_spy,
                                               tmp_path):
-    """libcurl keeps a resolved name for 60 s and its connection alive, so a
-    lookup that fails comes from a new process; the credential is held in
-    HPGSHIM_CACHE_DIR.  The spy maps a heroku.com name of the tests' own to
-    the stand-in (libcurl answers "localhost" without asking the resolver)."""
+    """The spy maps a heroku.com name of the tests' own to the stand-in
+    (libcurl answers "localhost" without asking the resolver), then breaks
+    it.  libcurl keeps a resolved name for 60 s and its connection alive, so
+    the lookup that fails is a new process's; here the credential is held in
+    HPGSHIM_CACHE_DIR."""
     port = api.url.rsplit(":", 1)[1]
     resolver_spy.resolve(API_TEST_NAME, "127.0.0.1")
     env = resolver_spy.environment(shim_env(HEROKU_HOST=f"https://{API_TEST_NAME}:{port}",
@@ -99,6 +100,33 @@ def test_name_that_stops_resolving_falls_back(run, entry_points, shim_env, api, 
     assert api.count("demo-app") == 1  # the lookup failed: nothing reached the API since
     assert second.stderr.count(FELL_BACK) == 2
     assert "Could not resolve host" in second.stderr
+
+
+def test_name_that_stops_resolving_in_the_process_falls_back(run, entry_points, shim_env, api,
+                                                             resolver_spy, tmp_path):
+    """The same, with the credential held in the process only: it came from
+    the shared cache within HPGSHIM_CACHE_TTL (no request, no lookup), the
+    TTL runs out and its file is gone; the process's first lookup fails."""
+    port = api.url.rsplit(":", 1)[1]
+    resolver_spy.resolve(API_TEST_NAME, "127.0.0.1")
+    directory = shared_cache(tmp_path)
+    env = shim_env(HEROKU_HOST=f"https://{API_TEST_NAME}:{port}", HPGSHIM_CACHE_DIR=directory,
+                   HPGSHIM_CACHE_TTL="3", HPGSHIM_DEBUG="1")
+    assert APP_OK in run([str(entry_points), CONNECT], resolver_spy.environment(env)).stdout
+
+    def expire_and_break():
+        time.sleep(3.2)  # past the TTL
+        for path in directory.iterdir():
+            path.unlink()  # held in the process alone now
+        resolver_spy.fail(API_TEST_NAME)
+
+    result = connect_break_connect(run, entry_points, resolver_spy.environment(env),
+                                   expire_and_break)
+    assert "from the shared cache" in result.stderr  # the first connect asked nothing
+    assert result.stdout.count(APP_OK) == 2, result.stdout + result.stderr
+    assert resolver_spy.names().count(API_TEST_NAME) == 2  # a failed lookup, one more try
+    assert FELL_BACK in result.stderr and "Could not resolve host" in result.stderr
+    assert api.count("demo-app") == 1
 
 
 def test_held_in_the_cache_directory_serves_a_new_process(run, entry_points, shim_env, api,
