@@ -16,6 +16,7 @@
 #include "cache_file.h"
 #include "credential_store.h"
 #include "fork_safety.h"
+#include "heroku_api.h"
 #include "lazy_libs.h"
 
 #define API_BUDGET_FILE_VERSION 1
@@ -65,6 +66,10 @@ static bool read_shared(const struct cjson_api *json, const char *path, struct b
 			.remaining = (long)number_item(json, root, "remaining", -1),
 			.heard = (time_t)number_item(json, root, "heard", 0),
 		};
+		/* No answer asks for a longer wait: a damaged file must not stop
+		 * every process for good (none would ask, so none would mend it). */
+		if (out->not_before > time(NULL) + HEROKU_API_RETRY_AFTER_MAX)
+			out->not_before = 0;
 	}
 	json->cJSON_Delete(root);
 	return ok;

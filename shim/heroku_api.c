@@ -279,13 +279,13 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
 	if (rc == CURLE_OK) {
 		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
-		/* libcurl reads both forms, delta-seconds and an HTTP date.  An hour at
-		 * most: the budget refills within one, and a wrong header must not
-		 * stop a fleet for longer. */
+		/* libcurl reads both forms, delta-seconds and an HTTP date. */
 		curl_off_t retry_after = 0;
 		if (curl->curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
 		    retry_after > 0)
-			out->retry_after_seconds = retry_after > 3600 ? 3600 : (long)retry_after;
+			out->retry_after_seconds = retry_after > HEROKU_API_RETRY_AFTER_MAX
+							   ? HEROKU_API_RETRY_AFTER_MAX
+							   : (long)retry_after;
 		ok = true;
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "

@@ -17,6 +17,9 @@
 
 #define HEROKU_API_DEFAULT_BASE "https://api.heroku.com"
 #define HEROKU_API_BODY_MAX (1024 * 1024)
+/* The longest Retry-After believed: the budget refills within an hour, and
+ * a wrong header must not stop a fleet for longer. */
+#define HEROKU_API_RETRY_AFTER_MAX 3600
 
 /*
  * The API's base URL from HEROKU_HOST, as the Heroku CLI reads it: unset or
@@ -45,7 +48,7 @@ struct api_response {
 	size_t length;
 	char *etag;		/* the ETag header, malloc'd, or NULL */
 	long ratelimit_remaining;	/* the RateLimit-Remaining header, or -1 */
-	long retry_after_seconds;	/* the Retry-After header (seconds or a date; at most 3600), or 0 */
+	long retry_after_seconds;	/* Retry-After (seconds or a date; at most HEROKU_API_RETRY_AFTER_MAX), or 0 */
 	double seconds;		/* total time of the request */
 };
 

@@ -315,3 +315,23 @@ def test_floor_zero_never_holds_back(run, entry_points, shim_env, api):
                  shim_env(HPGSHIM_RATELIMIT_FLOOR="0"))
     assert result.stdout.count(APP_OK) == 3
     assert api.count() == 3
+
+
+def test_retry_after_counts_for_an_hour_at_most(run, entry_points, shim_env, api):
+    too_many_requests(api, 10 ** 7)
+    result = run([str(entry_points), CONNECT], shim_env())
+    assert "it asks for no request for 3600 s (Retry-After)" in result.stdout, result.stdout
+
+
+def test_a_budget_file_asking_for_more_than_an_hour_is_ignored(run, entry_points, shim_env, api,
+                                                               tmp_path):
+    directory = shared_cache(tmp_path)
+    env = shim_env(HPGSHIM_CACHE_DIR=directory)
+    too_many_requests(api, 60, remaining=None)
+    assert "it asks for no request for 60 s" in run([str(entry_points), CONNECT], env).stdout
+    [budget] = directory.glob("api-budget.*.json")
+    state = json.loads(budget.read_text())
+    state["not_before"] += 10 * 86400  # damaged: no answer asks for that
+    budget.write_text(json.dumps(state))
+    assert APP_OK in run([str(entry_points), CONNECT], env).stdout
+    assert api.count() == 2
