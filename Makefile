@@ -217,7 +217,7 @@ check-tsan: all $(BUILD)/tsan/libhpgshim.so $(BUILD)/tsan/thread_storm
 # keeping is copied to tests/fuzz/crashes/<target>-*, which every run replays
 # first.
 FUZZ_CC      ?= clang-14
-FUZZ_TARGETS := placeholder config_vars conninfo_merge
+FUZZ_TARGETS := placeholder api_answer conninfo_merge
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_FLAGS   := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "cache_file.h"
-#include "credential_store.h"
+#include "cache.h"
 #include "fork_safety.h"
 #include "heroku_api.h"
 #include "lazy_libs.h"
@@ -36,7 +36,7 @@ static char *shared_path(const struct hpg_config *config)
 	char *path = NULL;
 	if (config->cache_dir == NULL ||
 	    asprintf(&path, "%s/api-budget.%08lx.json", config->cache_dir,
-		     store_host_hash(config->heroku_host)) < 0)
+		     cache_host_hash(config->heroku_host)) < 0)
 		return NULL;
 	return path;
 }

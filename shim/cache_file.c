@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_vars.h"
-#include "optlist.h"
+#include "secret.h"
 
 #define CACHE_FILE_MAX 65536
 #define CACHE_FILE_VERSION 1
@@ -24,7 +23,7 @@ static bool private_to_user(const struct stat *st)
 	return st->st_uid == geteuid() && (st->st_mode & 077) == 0;
 }
 
-bool cache_dir_check(const char *dir, struct hpg_error *err)
+bool cache_file_dir_check(const char *dir, struct hpg_error *err)
 {
 	struct stat st;
 	if (lstat(dir, &st) != 0 && errno == ENOENT && mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -107,7 +106,7 @@ bool cache_file_read(const struct cjson_api *json, const char *path, struct cred
 		*fetched = (time_t)when->valuedouble;
 		*etag = tag ? strdup(tag) : NULL;
 	}
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return ok;
 }
 
@@ -132,7 +131,7 @@ void cache_file_write(const struct cjson_api *json, const char *path,
 	char *text = root && add_fields(json, root, cred, etag) ? json->cJSON_PrintUnformatted(root)
 							       : NULL;
 	if (root != NULL)
-		json_delete_wiped(json, root);
+		secret_json_delete(json, root);
 	if (text == NULL)
 		return;
 

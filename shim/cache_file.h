@@ -27,9 +27,9 @@
  * Checks dir as above, creating it (mode 0700) when it does not exist.
  * False with err saying what is wrong and what to do.
  */
-bool cache_dir_check(const char *dir, struct hpg_error *err);
+bool cache_file_dir_check(const char *dir, struct hpg_error *err);
 
-/* The file in dir for a credential_key(); malloc'd. */
+/* The file in dir for a cache_key(); malloc'd. */
 char *cache_file_path(const char *dir, const char *key);
 
 /*

@@ -20,6 +20,9 @@ struct credential {
 	char *dbname;	/* NULL: libpq's default (the user name) */
 };
 
+/* The port of a credential that names none: libpq's default. */
+#define CREDENTIAL_DEFAULT_PORT "5432"
+
 #define CREDENTIAL_INIT {NULL, NULL, NULL, NULL, NULL}
 
 /*

@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <time.h>
 
-#include "api_handle.h"
-#include "config_vars.h"
+#include "api_answer.h"
 #include "debug.h"
 #include "heroku_api.h"
-#include "optlist.h"
+#include "monotonic.h"
+#include "secret.h"
 
 /* The pause before the one more try: 250 ms plus up to 250 ms of jitter, so
  * that a fleet of CI jobs hit by the same outage does not come back at once. */
@@ -25,21 +24,13 @@ bool fetch_should_try_again(bool answered, long status, bool transient)
 	return answered ? status >= 500 && status <= 599 : transient;
 }
 
-static long monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static long pause_with_jitter(void)
 {
 	unsigned int random = 0;
 	if (getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
 		random = (unsigned int)monotonic_ms();
 	long ms = RETRY_PAUSE_MS + (long)(random % RETRY_JITTER_MS);
-	struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
-	nanosleep(&pause, NULL);
+	monotonic_sleep_ms(ms);
 	return ms;
 }
 
@@ -49,7 +40,7 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 			struct credential *out, struct hpg_error *err)
 {
 	char *url = NULL;
-	if (!config_vars_lookup(json, res->body, res->length, config_var, &url, err))
+	if (!api_answer_config_var(json, res->body, res->length, config_var, &url, err))
 		return false;
 	struct hpg_error why;
 	bool ok = credential_from_url(pq, url, out, &why);
@@ -125,7 +116,7 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 			out->etag = res.etag;
 			res.etag = NULL;
 		} else {
-			char *id = heroku_error_id(json, res.body, res.length);
+			char *id = api_answer_error_id(json, res.body, res.length);
 			api_status_explain(res.status, res.sent_credentials, app, id, err);
 			free(id);
 			unavailable = res.status == 429 || (res.status >= 500 && res.status <= 599);

@@ -10,7 +10,7 @@
 
 #include "elf_needed.h"
 #include "glibc_dl.h"
-#include "hooked.h"
+#include "hooks.h"
 
 #define HOOK __attribute__((visibility("default")))
 

@@ -35,11 +35,8 @@ static void *open_library(const char *soname, struct hpg_error *err)
 		return false;                                                       \
 	}
 
-static bool bind_curl(void)
+static bool bind_curl(void *libcurl)
 {
-	void *libcurl = open_library(CURL_SONAME, &curl_err);
-	if (libcurl == NULL)
-		return false;
 #define BIND(name) LAZY_LIBS_BIND(curl, libcurl, &curl_err, name)
 	CURL_API_FUNCTIONS(BIND)
 #undef BIND
@@ -52,11 +49,8 @@ static bool bind_curl(void)
 	return true;
 }
 
-static bool bind_cjson(void)
+static bool bind_cjson(void *libcjson)
 {
-	void *libcjson = open_library(CJSON_SONAME, &cjson_err);
-	if (libcjson == NULL)
-		return false;
 #define BIND(name) LAZY_LIBS_BIND(cjson, libcjson, &cjson_err, name)
 	CJSON_API_FUNCTIONS(BIND)
 #undef BIND
@@ -65,8 +59,10 @@ static bool bind_cjson(void)
 
 static void load_both(void)
 {
-	curl_ok = bind_curl();
-	cjson_ok = bind_cjson();
+	void *libcurl = open_library(CURL_SONAME, &curl_err);
+	void *libcjson = open_library(CJSON_SONAME, &cjson_err);
+	curl_ok = libcurl != NULL && bind_curl(libcurl);
+	cjson_ok = libcjson != NULL && bind_cjson(libcjson);
 }
 
 const struct curl_api *curl_api_get(struct hpg_error *err)

@@ -14,7 +14,7 @@ from pathlib import Path
 from .certs import Pki, make_test_pki
 from .credentials import new_api_token, new_password
 from .heroku_api import HerokuApiStandIn
-from .pgserver import PG_BIN, PgServer
+from .pgserver import PG_BIN, PgServer, sql_literal
 
 # Debian's PostgreSQL programs first, then the system's; /usr/local is left
 # out so that `python3` is Debian's (with psycopg2), not another build.
@@ -76,13 +76,23 @@ class Stack:
         for name in database.url_vars:
             self.api.set_config_var(app, name, database.url)
 
-    def rotate(self, app: str) -> str:
+    def rotate(self, app: str, password: str | None = None) -> str:
         """A new password in PostgreSQL and in the app's config vars, as
-        Heroku's credential rotation does; returns it."""
-        password = new_password()
+        Heroku's credential rotation does; returns it.  Heroku's passwords
+        have a fixed length: by default the new one is as long as the old
+        one (a reset can then rewrite it in place); pass password to choose."""
+        if password is None:
+            password = new_password(len(self._apps[app].password))
         self.secrets.append(password)
         self._set_password(app, password)
         return password
+
+    def end_sessions(self, app: str):
+        """Ends every session of the app's role, as Heroku does once it has
+        rotated the credential; returns when they are gone."""
+        user = sql_literal(self._apps[app].user)
+        self.pg.admin(f"select pg_terminate_backend(pid, 10000) from pg_stat_activity "
+                      f"where usename = {user};")
 
     def restore(self, app: str):
         """The app's original password, in PostgreSQL and its config vars."""

@@ -35,10 +35,16 @@ class Databases:
         api.set_config_var("demo-app", "LANG", "en_US.UTF-8")
         api.set_config_var("demo-app", "REDIS_URL", "redis://h:secret@example.invalid:6379")
 
-    def rotate(self, app: str) -> str:
+    def rotate(self, app: str, password: str | None = None) -> str:
         """A new password for the app's role, in PostgreSQL and in the app's
-        config vars, as Heroku does on a credential rotation; returns it."""
-        return self._stack.rotate(app)
+        config vars, as Heroku does on a credential rotation; returns it.
+        By default as long as the old one (Heroku's have a fixed length)."""
+        return self._stack.rotate(app, password)
+
+    def end_sessions(self, app: str):
+        """Ends the sessions of the app's role, as Heroku does once it has
+        rotated the credential; returns when they are gone."""
+        self._stack.end_sessions(app)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 /*
  * test_connect_retry.c - retry_once() and wait_for_rotation(), through
- * placeholder_connect() with the fetch replaced.
+ * connect_placeholder() with the fetch replaced.
  *
  * The fetch is a script of answers (the one thing replaced: connect.c takes
  * it from struct connect_context); libpq is the real one.  It connects to a
@@ -265,7 +265,7 @@ static struct outcome connect_with(const char *app, long rotation_wait,
 				       .closed_port = loopback_port(false) };
 	int before = attempts();
 	double started = now_seconds();
-	PGconn *conn = placeholder_connect(&ctx, &request, placeholder, false, false);
+	PGconn *conn = connect_placeholder(&ctx, &request, placeholder, false, false);
 	struct outcome out = { .seconds = now_seconds() - started, .attempts = attempts() - before };
 
 	assert_non_null(conn);
