@@ -159,6 +159,7 @@ long api_budget_wait_seconds(const struct hpg_config *config)
 
 bool api_budget_low(const struct hpg_config *config, long *remaining)
 {
+	*remaining = -1;
 	struct budget b = current(config);
 	*remaining = b.remaining;
 	return config->ratelimit_floor > 0 && b.remaining >= 0 && b.remaining < config->ratelimit_floor;

@@ -94,6 +94,7 @@ bool cache_get_validator(const struct hpg_config *config, const char *key,
 bool cache_get_held(const struct hpg_config *config, const char *key, long max_age_seconds,
 		    struct credential *out, long *age_seconds)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	*age_seconds = 0;
 	if (cache_memory_get_held(key, max_age_seconds, out, age_seconds))
 		return true;

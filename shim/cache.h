@@ -38,7 +38,8 @@ bool cache_get_validator(const struct hpg_config *config, const char *key,
 /*
  * A credential fetched at most max_age_seconds ago and not failed since,
  * from this process or the shared cache: what the shim may still use when
- * the API cannot be asked.  *age_seconds is its age.
+ * the API cannot be asked.  *age_seconds is its age.  *out is overwritten:
+ * pass an empty one (CREDENTIAL_INIT); release it with credential_free().
  */
 bool cache_get_held(const struct hpg_config *config, const char *key, long max_age_seconds,
 		    struct credential *out, long *age_seconds);

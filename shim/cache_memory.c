@@ -75,6 +75,7 @@ bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential
 bool cache_memory_get_held(const char *key, long max_age_seconds, struct credential *out,
 			   long *age_seconds)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	*age_seconds = 0;
 	lock_cache();
 	struct entry *e = find_usable(key);
