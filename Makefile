@@ -3,13 +3,18 @@
 #   make            build/libhpgshim.so
 #   make check      install missing Debian packages, build, run every test
 #   make demo       the whole story against a local PostgreSQL and API stand-in
-#   make install    the library, the hpgshim command and hpgshim(1);
+#   make install    the library, the hpgshim command, its doctor and hpgshim(1);
 #                   PREFIX=/usr/local DESTDIR=
+#   make deb        build/hpgshim_VERSION_ARCH.deb, with debhelper
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+# The doctor is run by the hpgshim command, not by users: in a directory of
+# the package's own, as Debian places such programs.
+INSTALLED_DOCTOR = $(LIBEXECDIR)/hpgshim/doctor
 MANDIR  ?= $(PREFIX)/share/man
 LDCONFIG ?= /sbin/ldconfig
 PYTHON  ?= /usr/bin/python3
@@ -28,7 +33,9 @@ LIB_CFLAGS  := -fvisibility=hidden
 # No -z now: the shim is preloaded into every process of a CI job, and
 # binding its libc imports eagerly costs each of them ~20 us at start-up
 # (make bench, row 1) for calls most never make.
-LIB_LDFLAGS := -shared -Wl,-z,defs -pthread -ldl
+# The SONAME is the file's name: what LD_PRELOAD=libhpgshim.so finds through
+# the dynamic linker's cache, and what a library directory requires.
+LIB_LDFLAGS := -shared -Wl,-soname,libhpgshim.so -Wl,-z,defs -pthread -ldl
 
 # The core: everything but the hooks and the symbol finder, so that unit
 # tests link it directly against libpq, without LD_PRELOAD.
@@ -39,18 +46,25 @@ CORE_OBJS := $(patsubst shim/%.c,$(BUILD)/shim/%.o,$(CORE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/unit_tests
 CLIENT    := $(BUILD)/entry_points
+# build/hpgshim runs programs with build/libhpgshim.so; the command that
+# `make install` installs, and the man page, are made for the install
+# prefix, in build/install/.
 COMMAND   := $(BUILD)/hpgshim
-MANPAGE   := $(BUILD)/hpgshim.1
+DOCTOR    := $(BUILD)/hpgshim-doctor
+INSTALL_BUILD := $(BUILD)/install
+INSTALLED_COMMAND := $(INSTALL_BUILD)/hpgshim
+MANPAGE   := $(INSTALL_BUILD)/hpgshim.1
 
-.PHONY: all check unit integration deps demo install uninstall clean
+.PHONY: all check unit integration deps demo install uninstall clean deb
 
-all: $(LIB) $(CLIENT) $(COMMAND) $(MANPAGE)
+all: $(LIB) $(CLIENT) $(COMMAND) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
 
+# CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags for make deb).
 $(BUILD)/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(BUILD)/shim
-	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LIB_LDFLAGS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
@@ -60,29 +74,45 @@ $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
 $(CLIENT): tests/clients/entry_points.c | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(shell pkg-config --libs libpq)
 
-$(BUILD) $(BUILD)/shim:
+# `hpgshim doctor`: the core's own API request, JSON and URL reading, linked
+# as the unit tests link it, against the system's libpq.
+$(DOCTOR): doctor/doctor.c $(CORE_OBJS) $(wildcard shim/*.h) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(LDFLAGS) \
+		$(shell pkg-config --libs libpq) -pthread -ldl
+
+$(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
 	mkdir -p $@
 
 # --- The hpgshim command and its man page ------------------------------------
 #
 # Both are templates whose @NAME@s are filled in from where each fact lives:
 # @HPGSHIM_VERSION@ and @HPGSHIM_DEFAULT_...@ from the #defines of
-# shim/version.h and shim/config.h, @LIBDIR@ from the install prefix.
-# build/subst.sed holds those substitutions.  It is rewritten only when one
-# changes, so that `make install PREFIX=/opt/x` after a plain `make` rebuilds
-# the command to point at /opt/x/lib, and otherwise rebuilds nothing (and,
-# since it runs every time, says nothing).
+# shim/version.h and shim/config.h, @LIBDIR@ and @DOCTOR@ from where the
+# library and the doctor are: the build directory for build/hpgshim, the
+# install prefix for build/install/.  Each subst.sed holds one set of those
+# substitutions.  It is rewritten only when one changes, so that `make
+# install PREFIX=/opt/x` after a plain `make` rebuilds the installed command
+# to point at /opt/x/lib, and otherwise rebuilds nothing (and, since it runs
+# every time, says nothing).
 .PHONY: FORCE
-$(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
+# $(call subst_file,LIBDIR,DOCTOR,WHAT TO DO WHEN THE LIBRARY IS MISSING)
+define subst_file
 	@{ sed -n 's|^#define \(HPGSHIM_[A-Z_]*\)[[:space:]]\{1,\}"\{0,1\}\([^"]*\)"\{0,1\}$$|s/@\1@/\2/g|p' \
 		shim/version.h shim/config.h; \
-	  echo 's|@LIBDIR@|$(LIBDIR)|g'; } > $@.new
+	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@DOCTOR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; } > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+endef
+
+$(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
+	$(call subst_file,$(abspath $(BUILD)),$(abspath $(DOCTOR)),run make)
+
+$(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(INSTALL_BUILD)
+	$(call subst_file,$(LIBDIR),$(INSTALLED_DOCTOR),install hpgshim again)
 
 # $(call subst_template,MODE): $< with its @NAME@s filled in, as $@.  A name
 # left unfilled (misspelt, or its #define gone) fails the build.
 define subst_template
-	sed -f $(BUILD)/subst.sed $< > $@.new
+	sed -f $(dir $@)subst.sed $< > $@.new
 	if grep -n '@[A-Z_]*@' $@.new; then echo '$<: unknown @NAME@ above' >&2; rm $@.new; exit 1; fi
 	chmod $(1) $@.new && mv $@.new $@
 endef
@@ -90,7 +120,10 @@ endef
 $(COMMAND): scripts/hpgshim.in $(BUILD)/subst.sed
 	$(call subst_template,0755)
 
-$(MANPAGE): docs/hpgshim.1.in $(BUILD)/subst.sed
+$(INSTALLED_COMMAND): scripts/hpgshim.in $(INSTALL_BUILD)/subst.sed
+	$(call subst_template,0755)
+
+$(MANPAGE): docs/hpgshim.1.in $(INSTALL_BUILD)/subst.sed
 	$(call subst_template,0644)
 
 # --- Hazards, sanitizers, fuzzing --------------------------------------------
@@ -287,17 +320,43 @@ bench: deps
 refresh_linker_cache = if [ -z '$(DESTDIR)' ] && \
 	$(LDCONFIG) -vN 2>/dev/null | cut -d: -f1 | grep -qxF '$(LIBDIR)'; then $(LDCONFIG); fi
 
-install: $(LIB) $(COMMAND) $(MANPAGE)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(LIB) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/hpgshim \
+		$(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libhpgshim.so
-	install -m 0755 $(COMMAND) $(DESTDIR)$(BINDIR)/hpgshim
+	install -m 0755 $(INSTALLED_COMMAND) $(DESTDIR)$(BINDIR)/hpgshim
+	install -m 0755 $(DOCTOR) $(DESTDIR)$(INSTALLED_DOCTOR)
 	install -m 0644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
 	$(refresh_linker_cache)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libhpgshim.so $(DESTDIR)$(BINDIR)/hpgshim \
-		$(DESTDIR)$(MANDIR)/man1/hpgshim.1
+		$(DESTDIR)$(INSTALLED_DOCTOR) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
+	rmdir $(DESTDIR)$(LIBEXECDIR)/hpgshim 2>/dev/null || true
 	$(refresh_linker_cache)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- The Debian package -------------------------------------------------------
+#
+# debian/ builds with debhelper.  Its version is shim/version.h's: make deb
+# copies the sources into build/deb/hpgshim-VERSION/, writes
+# debian/changelog there, runs dpkg-buildpackage, and moves the .deb to
+# build/.  Nothing is written into the source tree.
+VERSION  := $(shell sed -n 's/^\#define HPGSHIM_VERSION "\(.*\)"$$/\1/p' shim/version.h)
+DEB_SRC  := $(BUILD)/deb/hpgshim-$(VERSION)
+DEB_DATE  = $(shell date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})
+DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' debian/control)
+
+deb: deps
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	cp -R Makefile README.md debian doctor docs scripts shim $(DEB_SRC)/
+	printf '%s\n' 'hpgshim ($(VERSION)) unstable; urgency=medium' '' \
+		'  * hpgshim $(VERSION), from shim/version.h.' '' \
+		' -- $(DEB_MAINTAINER)  $(DEB_DATE)' > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u BUILD -u PREFIX -u DESTDIR -u LIBDIR -u BINDIR -u MANDIR \
+		-u LIBEXECDIR -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		dpkg-buildpackage -b -us -uc --no-sign
+	mv $(BUILD)/deb/hpgshim_$(VERSION)_*.deb $(BUILD)/

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Install the Debian packages needed to build hpgshim and run its tests.
 #
+#   scripts/install-deps.sh           everything: build, test, package
+#   scripts/install-deps.sh --build   only what building the library and the
+#                                     command needs (action.yml uses it)
+#
 # Safe to run repeatedly: when everything is already installed it does not
 # touch apt at all (no `apt-get update`), so it costs well under a second and
 # can run at the start of every CI job.
 set -euo pipefail
 
-readonly PACKAGES=(
+readonly BUILD_PACKAGES=(
     # Building the shim.
     gcc make pkg-config libc6-dev
     libpq-dev libcurl4-openssl-dev libcjson-dev
+)
+readonly TEST_PACKAGES=(
     # Unit tests; libssl-dev for the TLS server that rejects credentials in
     # test_connect_retry.c (libpq reads no error sent before TLS).
     libcmocka-dev libssl-dev
@@ -29,7 +35,18 @@ readonly PACKAGES=(
     # Packaging tests: the man page renders and lints cleanly, the README's
     # CI recipes parse.
     man-db mandoc python3-yaml
+    # The Debian package (make deb) and its lint.
+    debhelper dpkg-dev fakeroot lintian
 )
+
+case ${1-} in
+--build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+"") PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+*)
+    echo "usage: install-deps.sh [--build]" >&2
+    exit 2
+    ;;
+esac
 
 is_installed() {
     # A removed package can still be known to dpkg ("deinstall ok
