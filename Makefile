@@ -23,8 +23,19 @@ BUILD   := build
 LIB     := $(BUILD)/libhpgshim.so
 
 PKGS    := libpq libcurl libcjson
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags for make
+# deb, or make CFLAGS=...).  The project's own flags live apart in
+# SHIM_CFLAGS and come first, so that the builder's can override them.
+# WERROR= turns warnings back into warnings, for a newer compiler than ours.
+# Every compile line uses ALL_CFLAGS.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -fPIC $(shell pkg-config --cflags $(PKGS))
+WERROR  ?= -Werror
+SHIM_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -fPIC $(shell pkg-config --cflags $(PKGS))
+ALL_CFLAGS  = $(SHIM_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+# Objects record the headers they include (build/**/*.d, read below).
+# clang writes the .d after the object: every object rule touches the object
+# last, so that it stays newer than its .d (on which it depends).
+DEPFLAGS := -MMD -MP
 # Hidden by default: the library exports exactly the libpq symbols it hooks
 # (marked in shim/hooks.c, listed in shim/exports.txt and checked by a test).
 LIB_CFLAGS  := -fvisibility=hidden
@@ -59,25 +70,25 @@ MANPAGE   := $(INSTALL_BUILD)/hpgshim.1
 
 all: $(LIB) $(CLIENT) $(COMMAND) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
 
-# CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags for make deb).
-$(BUILD)/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(BUILD)/shim
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+$(BUILD)/shim/%.o: shim/%.c $(BUILD)/shim/%.d | $(BUILD)/shim
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) -c $< -o $@
+	@touch $@
 
 $(LIB): $(LIB_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
+	$(CC) $(ALL_CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
 		$(shell pkg-config --libs libpq cmocka openssl) -pthread -ldl
 
 # A small libpq client that calls every hooked entry point (integration tests).
 $(CLIENT): tests/clients/entry_points.c | $(BUILD)
-	$(CC) $(CFLAGS) $< -o $@ $(shell pkg-config --libs libpq)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(shell pkg-config --libs libpq)
 
 # `hpgshim doctor`: the core's own API request, JSON and URL reading, linked
 # as the unit tests link it, against the system's libpq.
-$(DOCTOR): doctor/doctor.c $(CORE_OBJS) $(wildcard shim/*.h) | $(BUILD)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(LDFLAGS) \
+$(DOCTOR): doctor/doctor.c $(DOCTOR).d $(CORE_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(LDFLAGS) \
 		$(shell pkg-config --libs libpq) -pthread -ldl
 
 $(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
@@ -130,8 +141,9 @@ $(MANPAGE): docs/hpgshim.1.in $(INSTALL_BUILD)/subst.sed
 #
 #   build/       the library and the hazard clients, as shipped
 #   build/asan/  the same with AddressSanitizer + UndefinedBehaviorSanitizer
-#   build/tsan/  the same with ThreadSanitizer
+#   build/tsan/  the same with ThreadSanitizer (both: mk/sanitizers.mk)
 #   build/fuzz/  libFuzzer targets of the core (clang), their corpus and crashes
+#                (mk/fuzz.mk)
 #
 # The integration tests load the library that HPGSHIM_TEST_PRELOAD names
 # (default build/libhpgshim.so) and run the hazard clients found beside it;
@@ -155,132 +167,39 @@ integration: hazard-clients $(BUILD)/libresolver_spy.so
 
 # Preloaded beside the shim by tests that count or break name lookups.
 $(BUILD)/libresolver_spy.so: tests/clients/resolver_spy.c | $(BUILD)
-	$(CC) $(CFLAGS) -shared $< -o $@ -ldl
-
-ASAN_FLAGS := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-TSAN_FLAGS := -fno-omit-frame-pointer -fsanitize=thread
-# In a program not built with ASan, the runtime starts at the first malloc.
-# In psql and pg_dump that is inside libp11-kit's constructor, in newlocale()
-# with glibc's locale lock held; ASan's start-up calls dlerror(), which
-# unlocks that lock, and the program hangs at exit.  Initialised first
-# (DF_1_INITFIRST), the library's ASan constructor starts the runtime before
-# any other constructor runs.
-ASAN_LIB_LDFLAGS := -Wl,-z,initfirst
+	$(CC) $(ALL_CFLAGS) -shared $< -o $@ -ldl
 
 # $(call hazard_clients,DIR,FLAGS): DIR/<hazard client>, built with FLAGS.
 # constructor_host finds libconnect_in_constructor.so beside itself ($ORIGIN).
 define hazard_clients
 $(addprefix $(1)/,$(ONE_FILE_CLIENTS)): $(1)/%: tests/clients/%.c $(CHECK_CONNECTION) | $(1)
-	$$(CC) $$(CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS) -pthread -ldl
+	$$(CC) $$(ALL_CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS) -pthread -ldl
 
 $(1)/libconnect_in_constructor.so: tests/clients/connect_in_constructor.c \
 		tests/clients/connect_in_constructor.h $(CHECK_CONNECTION) | $(1)
-	$$(CC) $$(CFLAGS) $(2) -shared $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS)
+	$$(CC) $$(ALL_CFLAGS) $(2) -shared $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS)
 
 $(1)/constructor_host: tests/clients/constructor_host.c $(1)/libconnect_in_constructor.so \
 		$(CHECK_CONNECTION)
-	$$(CC) $$(CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ \
+	$$(CC) $$(ALL_CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ \
 		-L$(1) -lconnect_in_constructor -Wl,-rpath,'$$$$ORIGIN' $(LIBPQ_LIBS)
 endef
 
-# $(call sanitizer_build,DIR,FLAGS_VARIABLE,LIB_LDFLAGS): DIR/libhpgshim.so
-# and its hazard clients.  The flags are named, not given, so that one object
-# can build with others (a target-specific value).
-define sanitizer_build
-$(1) $(1)/shim:
-	mkdir -p $$@
-
-$(1)/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(1)/shim
-	$$(CC) $$(CFLAGS) $$($(2)) $$(LIB_CFLAGS) -c $$< -o $$@
-
-$(1)/libhpgshim.so: $(patsubst shim/%.c,$(1)/shim/%.o,$(wildcard shim/*.c))
-	$$(CC) $$(CFLAGS) $$($(2)) $$^ -o $$@ $$(LIB_LDFLAGS) $(3)
-
-$(call hazard_clients,$(1),$$($(2)))
-endef
-
 $(eval $(call hazard_clients,$(BUILD),))
-$(eval $(call sanitizer_build,$(BUILD)/asan,ASAN_FLAGS,$(ASAN_LIB_LDFLAGS)))
-$(eval $(call sanitizer_build,$(BUILD)/tsan,TSAN_FLAGS))
 
-# shim/dl_hooks.c hands dlopen() and dlsym() on to glibc with a tail call, so
-# that glibc sees the program's return address; TSan's function exit hook
-# would come after that call, and TSan's own start-up calls dlsym() before it
-# can run any hook at all (it crashed there).  That file, and the lookups of
-# glibc's functions it runs (shim/glibc_dl.c), are built without TSan.
-$(BUILD)/tsan/shim/dl_hooks.o $(BUILD)/tsan/shim/glibc_dl.o: TSAN_FLAGS :=
-
-# The whole integration suite against build/asan/libhpgshim.so.  psql, perl
-# and python are not built with ASan, so its runtime is preloaded first.
-#   exitcode=0       a leak report leaves the exit status alone: perl and
-#                    python leak at exit by design.  The harness reads every
-#                    report and fails the test for a leak allocated through
-#                    the shim, and for any other report.
-#   abort_on_error   an ASan or UBSan error still kills the program at once.
-#   handle_abort     ASan reports that abort with its stack.  UBSan's own
-#                    message stays on stderr: next to a preloaded libasan,
-#                    libubsan's log_path lands in libasan (both export
-#                    __sanitizer_set_report_path), so the abort's report is
-#                    what reaches the harness.
-#   log_path         set by the harness: reports go to files it reads.
-# tests/sanitizers/asan.skip lists the tests that cannot run under ASan, and why.
 # What `make integration` and `make check-asan` run: all of it by default;
 # INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
 INTEGRATION_TESTS ?= tests/integration
-LIBASAN := $(shell $(CC) -print-file-name=libasan.so)
-check-asan: all $(BUILD)/libresolver_spy.so $(BUILD)/asan/libhpgshim.so \
-		$(addprefix $(BUILD)/asan/,$(HAZARD_CLIENTS))
-	HPGSHIM_TEST_PRELOAD="$(LIBASAN) $(CURDIR)/$(BUILD)/asan/libhpgshim.so" \
-	ASAN_OPTIONS=detect_leaks=1:exitcode=0:abort_on_error=1:handle_abort=1:detect_stack_use_after_return=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \
-	PYTHONPATH=tests $(PYTHON) -m pytest -ra -p harness.skip_list \
-		--skip-list tests/sanitizers/asan.skip $(INTEGRATION_TESTS)
+include mk/sanitizers.mk mk/fuzz.mk
 
-# The thread storm with the library and the storm itself built with TSan.
-# libpq, libcurl and OpenSSL are not instrumented: see tests/sanitizers/tsan.supp.
-check-tsan: all $(BUILD)/tsan/libhpgshim.so $(BUILD)/tsan/thread_storm
-	HPGSHIM_TEST_PRELOAD="$(CURDIR)/$(BUILD)/tsan/libhpgshim.so" \
-	TSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/tsan.supp:second_deadlock_stack=1 \
-	$(PYTHON) -m pytest -ra tests/integration/test_hazards.py::test_thread_storm
-
-# libFuzzer targets of the core: tests/fuzz/fuzz_<target>.c, seeds in
-# tests/fuzz/corpus/<target>/.  `make fuzz` runs each for FUZZ_SECONDS
-# (`make -j3 fuzz` runs them side by side); new inputs go to
-# build/fuzz/corpus/<target>/, crashes to build/fuzz/crashes/.  A crash worth
-# keeping is copied to tests/fuzz/crashes/<target>-*, which every run replays
-# first.
-FUZZ_CC      ?= clang-14
-FUZZ_TARGETS := placeholder api_answer conninfo_merge
-FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
-FUZZ_FLAGS   := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS    := $(patsubst shim/%.c,$(BUILD)/fuzz/shim/%.o,$(CORE_SRCS))
-FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
-# Made by pattern rules for pattern rules; kept, not deleted as intermediates.
-.SECONDARY: $(FUZZ_OBJS) $(FUZZ_BINS)
-
-$(BUILD)/fuzz/shim $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes:
-	mkdir -p $@
-
-$(BUILD)/fuzz/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(BUILD)/fuzz/shim
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/support.h tests/fuzz/support.c $(FUZZ_OBJS)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ishim $< tests/fuzz/support.c \
-		$(FUZZ_OBJS) -o $@ $(LIBPQ_LIBS) -pthread -ldl
-
-fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
-
-fuzz-%: $(BUILD)/fuzz/fuzz_% | $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
-	$(if $(wildcard tests/fuzz/crashes/$*-*),$< $(wildcard tests/fuzz/crashes/$*-*))
-	mkdir -p $(BUILD)/fuzz/corpus/$*
-	$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-artifact_prefix=$(BUILD)/fuzz/crashes/$*- \
-		$(BUILD)/fuzz/corpus/$* tests/fuzz/corpus/$*
-
-# What CI runs: every target builds, replays its crashes and fuzzes a little.
-fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+# Header dependencies the compiler wrote (DEPFLAGS); none before a first build.
+# Each object depends on its .d as well, named here as an explicit target
+# with no recipe: a missing one (a build/ from before DEPFLAGS) counts as
+# just made, so that its object is rebuilt and writes it.
+DEPFILES := $(foreach dir,$(BUILD) $(BUILD)/asan $(BUILD)/tsan $(BUILD)/fuzz, \
+	$(patsubst shim/%.c,$(dir)/shim/%.d,$(wildcard shim/*.c))) $(DOCTOR).d
+$(DEPFILES): ;
+-include $(wildcard $(DEPFILES))
 
 deps:
 	scripts/install-deps.sh
@@ -303,7 +222,9 @@ unit: $(UNIT_BIN)
 integration: all
 	$(PYTHON) -m pytest -ra $(INTEGRATION_TESTS)
 
-demo: deps
+# The demo needs only the build tools, PostgreSQL, openssl and python3.
+demo:
+	scripts/install-deps.sh --demo
 	$(MAKE) all
 	PYTHONPATH=tests $(PYTHON) scripts/demo.py
 
@@ -352,7 +273,7 @@ DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' debian/control)
 deb: deps
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
-	cp -R Makefile README.md debian doctor docs scripts shim $(DEB_SRC)/
+	cp -R Makefile README.md debian doctor docs mk scripts shim $(DEB_SRC)/
 	printf '%s\n' 'hpgshim ($(VERSION)) unstable; urgency=medium' '' \
 		'  * hpgshim $(VERSION), from shim/version.h.' '' \
 		' -- $(DEB_MAINTAINER)  $(DEB_DATE)' > $(DEB_SRC)/debian/changelog

@@ -4,6 +4,10 @@
 #   scripts/install-deps.sh           everything: build, test, package
 #   scripts/install-deps.sh --build   only what building the library and the
 #                                     command needs (action.yml uses it)
+#   scripts/install-deps.sh --demo    what `make demo` needs: the build, a
+#                                     PostgreSQL server, openssl and python3
+#   scripts/install-deps.sh --list [--build | --demo]
+#                                     print the packages, install nothing
 #
 # Safe to run repeatedly: when everything is already installed it does not
 # touch apt at all (no `apt-get update`), so it costs well under a second and
@@ -15,14 +19,19 @@ readonly BUILD_PACKAGES=(
     gcc make pkg-config libc6-dev
     libpq-dev libcurl4-openssl-dev libcjson-dev
 )
+# The demo's services and harness: a real server and Debian's psql, a test
+# PKI, the Python harness.  The tests use them too.
+readonly DEMO_PACKAGES=(
+    postgresql-15 postgresql-client-15
+    openssl ca-certificates
+    python3
+)
 readonly TEST_PACKAGES=(
     # Unit tests; libssl-dev for the TLS server that rejects credentials in
     # test_connect_retry.c (libpq reads no error sent before TLS).
     libcmocka-dev libssl-dev
-    # Integration tests: a real server, real clients, a test PKI.
-    postgresql-15 postgresql-client-15
-    openssl ca-certificates
-    python3 python3-pytest python3-psycopg2
+    # Integration tests: pytest and real clients.
+    python3-pytest python3-psycopg2
     perl libdbd-pg-perl
     # The client matrix (test_client_matrix.py): more languages' drivers, and
     # patchelf to give a copy of libpq a file name of its own.
@@ -39,14 +48,24 @@ readonly TEST_PACKAGES=(
     debhelper dpkg-dev fakeroot lintian
 )
 
+list=false
+if [[ ${1-} == --list ]]; then
+    list=true
+    shift
+fi
 case ${1-} in
 --build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
-"") PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+--demo) PACKAGES=("${BUILD_PACKAGES[@]}" "${DEMO_PACKAGES[@]}") ;;
+"") PACKAGES=("${BUILD_PACKAGES[@]}" "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
 *)
-    echo "usage: install-deps.sh [--build]" >&2
+    echo "usage: install-deps.sh [--list] [--build | --demo]" >&2
     exit 2
     ;;
 esac
+if $list; then
+    printf '%s\n' "${PACKAGES[@]}"
+    exit 0
+fi
 
 is_installed() {
     # A removed package can still be known to dpkg ("deinstall ok
