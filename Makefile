@@ -79,7 +79,7 @@ $(LIB): $(LIB_OBJS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	$(CC) $(ALL_CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
-		$(shell pkg-config --libs libpq cmocka) -pthread -ldl
+		$(shell pkg-config --libs libpq cmocka openssl) -pthread -ldl
 
 # A small libpq client that calls every hooked entry point (integration tests).
 $(CLIENT): tests/clients/entry_points.c | $(BUILD)

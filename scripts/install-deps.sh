@@ -27,8 +27,9 @@ readonly DEMO_PACKAGES=(
     python3
 )
 readonly TEST_PACKAGES=(
-    # Unit tests.
-    libcmocka-dev
+    # Unit tests; libssl-dev for the TLS server that rejects credentials in
+    # test_connect_retry.c (libpq reads no error sent before TLS).
+    libcmocka-dev libssl-dev
     # Integration tests: pytest and real clients.
     python3-pytest python3-psycopg2
     perl libdbd-pg-perl

@@ -22,11 +22,16 @@ static uint32_t name_hash(const char *text)
 	return hash;
 }
 
+unsigned long cache_host_hash(const char *heroku_host)
+{
+	return name_hash(heroku_host ? heroku_host : "");
+}
+
 char *cache_key(const char *heroku_host, const char *app, const char *config_var)
 {
 	/* app and config_var are letters, digits, '-' and '_' (placeholder.c) */
 	char *key = NULL;
-	if (asprintf(&key, "%s.%s.%08x", app, config_var, name_hash(heroku_host ? heroku_host : "")) < 0)
+	if (asprintf(&key, "%s.%s.%08lx", app, config_var, cache_host_hash(heroku_host)) < 0)
 		return NULL;
 	return key;
 }
@@ -83,6 +88,28 @@ bool cache_get_validator(const struct hpg_config *config, const char *key,
 		credential_free(out);
 		return false;
 	}
+	return true;
+}
+
+bool cache_get_held(const struct hpg_config *config, const char *key, long max_age_seconds,
+		    struct credential *out, long *age_seconds)
+{
+	*out = (struct credential)CREDENTIAL_INIT;
+	*age_seconds = 0;
+	if (cache_memory_get_held(key, max_age_seconds, out, age_seconds))
+		return true;
+
+	char *etag = NULL;
+	time_t fetched;
+	if (!read_shared(config, key, out, &etag, &fetched))
+		return false;
+	free(etag);
+	time_t age = time(NULL) - fetched;
+	if (age < 0 || age > max_age_seconds) {
+		credential_free(out);
+		return false;
+	}
+	*age_seconds = (long)age;
 	return true;
 }
 

@@ -22,6 +22,9 @@
  */
 char *cache_key(const char *heroku_host, const char *app, const char *config_var);
 
+/* The HOSTHASH part of a key: a short, stable name for heroku_host (NULL: the default). */
+unsigned long cache_host_hash(const char *heroku_host);
+
 /* Whether the shared cache, if configured, may be used; err says why not. */
 bool cache_usable(const struct hpg_config *config, struct hpg_error *err);
 
@@ -31,6 +34,15 @@ bool cache_get_fresh(const struct hpg_config *config, const char *key, struct cr
 /* The credential held for key, of any age, with its ETag (malloc'd). */
 bool cache_get_validator(const struct hpg_config *config, const char *key,
 			 struct credential *out, char **etag);
+
+/*
+ * A credential fetched at most max_age_seconds ago and not failed since,
+ * from this process or the shared cache: what the shim may still use when
+ * the API cannot be asked.  *age_seconds is its age.  *out is overwritten:
+ * pass an empty one (CREDENTIAL_INIT); release it with credential_free().
+ */
+bool cache_get_held(const struct hpg_config *config, const char *key, long max_age_seconds,
+		    struct credential *out, long *age_seconds);
 
 /* Keeps cred and etag (NULL: none) for key, fetched now. */
 void cache_put(const struct hpg_config *config, const char *key,

@@ -48,8 +48,7 @@ char *cache_file_path(const char *dir, const char *key)
 	return path;
 }
 
-/* The whole file, if it is a regular file private to the user. */
-static char *read_private_file(const char *path, size_t *length)
+char *cache_file_read_text(const char *path, size_t *length)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -83,7 +82,7 @@ bool cache_file_read(const struct cjson_api *json, const char *path, struct cred
 		     char **etag, time_t *fetched)
 {
 	size_t length = 0;
-	char *text = read_private_file(path, &length);
+	char *text = cache_file_read_text(path, &length);
 	if (text == NULL)
 		return false;
 	cJSON *root = json->cJSON_ParseWithLength(text, length);
@@ -136,20 +135,25 @@ void cache_file_write(const struct cjson_api *json, const char *path,
 	if (text == NULL)
 		return;
 
-	char *temporary = NULL;
-	if (asprintf(&temporary, "%s.XXXXXX", path) >= 0) {
-		/* mkostemp creates it 0600; it is renamed over path only when whole. */
-		int fd = mkostemp(temporary, O_CLOEXEC);
-		if (fd >= 0) {
-			size_t length = strlen(text);
-			bool written = write(fd, text, length) == (ssize_t)length;
-			if (close(fd) != 0 || !written || rename(temporary, path) != 0)
-				unlink(temporary);
-		}
-		free(temporary);
-	}
+	cache_file_write_text(path, text);
 	explicit_bzero(text, strlen(text));
 	json->cJSON_free(text);
+}
+
+void cache_file_write_text(const char *path, const char *text)
+{
+	char *temporary = NULL;
+	if (asprintf(&temporary, "%s.XXXXXX", path) < 0)
+		return;
+	/* mkostemp creates it 0600; it is renamed over path only when whole. */
+	int fd = mkostemp(temporary, O_CLOEXEC);
+	if (fd >= 0) {
+		size_t length = strlen(text);
+		bool written = write(fd, text, length) == (ssize_t)length;
+		if (close(fd) != 0 || !written || rename(temporary, path) != 0)
+			unlink(temporary);
+	}
+	free(temporary);
 }
 
 void cache_file_drop(const char *path)

@@ -72,6 +72,21 @@ bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential
 	return hit;
 }
 
+bool cache_memory_get_held(const char *key, long max_age_seconds, struct credential *out,
+			   long *age_seconds)
+{
+	*out = (struct credential)CREDENTIAL_INIT;
+	*age_seconds = 0;
+	lock_cache();
+	struct entry *e = find_usable(key);
+	double age = e != NULL ? seconds_since(e->fetched_ms) : 0;
+	bool hit = e != NULL && age <= (double)max_age_seconds && credential_copy(out, &e->cred);
+	pthread_mutex_unlock(&lock);
+	if (hit)
+		*age_seconds = (long)age;
+	return hit;
+}
+
 bool cache_memory_get_validator(const char *key, struct credential *out, char **etag)
 {
 	lock_cache();

@@ -18,6 +18,13 @@
 /* Copies the credential for key if fetched less than ttl_seconds ago and not stale. */
 bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential *out);
 
+/*
+ * Copies the credential for key if fetched at most max_age_seconds ago and
+ * not stale; *age_seconds is its age then.
+ */
+bool cache_memory_get_held(const char *key, long max_age_seconds, struct credential *out,
+			   long *age_seconds);
+
 /* Copies the credential for key and its ETag (malloc'd), if not stale and it has one. */
 bool cache_memory_get_validator(const char *key, struct credential *out, char **etag);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_budget.h"
 #include "call_target.h"
 #include "conn_registry.h"
 #include "conninfo_merge.h"
@@ -87,25 +88,59 @@ struct fetch_job {
 	long timeout_ms;
 };
 
+/*
+ * Stale-if-error.  When the API fails for a reason that passes (a 5xx after
+ * its one more try, a 429, a timeout, no connection, a broken transfer),
+ * the credential held for the same key, not rejected since and at most
+ * HPGSHIM_STALE_IF_ERROR seconds old, very likely still opens the database,
+ * as a DATABASE_URL copied out of the config var would: use it.  If the
+ * server rejects it, retry_once() runs as for any credential.  Never for a
+ * fresh fetch: the credential held has just failed.
+ */
+static bool fall_back(const struct fetch_job *job, struct credential *out,
+		      const struct hpg_error *why)
+{
+	const struct hpg_config *config = job->ctx->config;
+	long age = 0;
+	if (job->fresh || config->stale_if_error_seconds <= 0 ||
+	    !cache_get_held(config, job->r->cache_key, config->stale_if_error_seconds, out, &age))
+		return false;
+	hpg_debug("falling back to the credential held for %s/%s, fetched %ld s ago "
+		  "(HPGSHIM_STALE_IF_ERROR=%ld), because %s", job->r->ph.app, job->r->ph.config_var,
+		  age, config->stale_if_error_seconds, why->text);
+	return true;
+}
+
 static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *err)
 {
 	const struct fetch_job *job = arg;
 	const struct hpg_config *config = job->ctx->config;
 	struct credential held = CREDENTIAL_INIT;
 	char *etag = NULL;
-	if (!job->fresh)
-		cache_get_validator(config, job->r->cache_key, &held, &etag);
+	struct fetch_result result = FETCH_RESULT_INIT;
+	bool ok = false, unavailable = true;
 
-	struct fetch_settings settings = {
-		.heroku_host = config->heroku_host,
-		.token = config->token,
-		.cainfo = config->cainfo,
-		.if_none_match = etag,
-		.timeout_ms = job->timeout_ms,
-	};
-	struct fetch_result result;
-	bool ok = credential_fetch(job->ctx->pq, &settings, job->r->ph.app, job->r->ph.config_var,
-				   &result, err);
+	long wait = api_budget_wait_seconds(config);
+	if (wait > 0) {
+		hpg_error_set(err, "the Heroku API asked for no request for another %ld s (HTTP 429 "
+			      "with Retry-After); try again then, or cache credentials with "
+			      "HPGSHIM_CACHE_TTL", wait);
+	} else {
+		if (!job->fresh)
+			cache_get_validator(config, job->r->cache_key, &held, &etag);
+		struct fetch_settings settings = {
+			.heroku_host = config->heroku_host,
+			.token = config->token,
+			.cainfo = config->cainfo,
+			.if_none_match = etag,
+			.timeout_ms = job->timeout_ms,
+		};
+		credential_fetch_fn *fetch = job->ctx->fetch ? job->ctx->fetch : credential_fetch;
+		ok = fetch(job->ctx->pq, &settings, job->r->ph.app, job->r->ph.config_var,
+			   &result, err);
+		api_budget_note(config, result.ratelimit_remaining, result.retry_after_seconds);
+		unavailable = !ok && result.unavailable;
+	}
 	if (ok && result.not_modified) {
 		hpg_debug("HTTP 304: the credential held is current");
 		cache_put(config, job->r->cache_key, &held, etag);
@@ -115,6 +150,8 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 		cache_put(config, job->r->cache_key, &result.cred, result.etag);
 		*out = result.cred;
 		result.cred = (struct credential)CREDENTIAL_INIT;
+	} else if (unavailable) {
+		ok = fall_back(job, out, err);
 	}
 	credential_free(&held);
 	free(etag);
@@ -134,6 +171,15 @@ static bool obtain_credential(const struct connect_context *ctx, const struct op
 	if (!fresh && cache_get_fresh(ctx->config, r->cache_key, &r->cred)) {
 		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
 			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
+		return true;
+	}
+	/* The account's budget runs low: what is held is good enough for a while. */
+	long remaining = -1, age = 0;
+	if (!fresh && api_budget_low(ctx->config, &remaining) &&
+	    cache_get_held(ctx->config, r->cache_key, HPGSHIM_FLOOR_REUSE_SECONDS, &r->cred, &age)) {
+		hpg_debug("RateLimit-Remaining %ld is below HPGSHIM_RATELIMIT_FLOOR=%ld: reusing the "
+			  "credential for %s/%s fetched %ld s ago", remaining,
+			  ctx->config->ratelimit_floor, r->ph.app, r->ph.config_var, age);
 		return true;
 	}
 	struct fetch_job job = { ctx, r, fresh, fetch_timeout_ms(ctx, request, r) };
@@ -262,6 +308,28 @@ static bool wait_for_rotation(const struct connect_context *ctx, const struct op
 	}
 }
 
+/*
+ * The server rejected the credential and the API cannot give another (it
+ * fails, or asked for no request yet): both halves of the story, since
+ * either alone sends the user the wrong way.  conn is finished.
+ */
+static PGconn *fail_twice(const struct connect_context *ctx, const struct resolution *r,
+			  PGconn *conn, const struct hpg_error *fetch_err)
+{
+	const char *said = ctx->pq->PQerrorMessage(conn);
+	struct hpg_error why;
+	hpg_error_set(&why, "the server rejected the credential (%.*s), and fetching it again "
+		      "failed: %s", (int)strcspn(said, "\n"), said, fetch_err->text);
+	char *message = NULL;
+	describe_failure(r, &why, &message);
+	PGconn *failed = error_conn(ctx->pq, message);
+	free(message);
+	if (failed == NULL)
+		return conn;
+	ctx->pq->PQfinish(conn);
+	return failed;
+}
+
 /* After a failed synchronous connect: fetch again, maybe retry once. */
 static PGconn *retry_once(const struct connect_context *ctx, const struct optlist *request,
 			  struct resolution *r, PGconn *conn)
@@ -278,7 +346,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	if (!obtain_credential(ctx, request, r, true, &err)) {
 		hpg_debug("no retry: %s", err.text);
 		credential_free(&failed);
-		return conn;
+		return rejected ? fail_twice(ctx, r, conn, &err) : conn;
 	}
 	bool changed = !credential_equal(&failed, &r->cred);
 	if (rejected && !changed)

@@ -11,12 +11,14 @@
 #define HPGSHIM_CONNECT_H
 
 #include "config.h"
+#include "credential_fetch.h"
 #include "libpq_api.h"
 #include "optlist.h"
 
 struct connect_context {
 	const struct libpq_api *pq;
 	const struct hpg_config *config;
+	credential_fetch_fn *fetch;	/* credential_fetch; NULL means that too */
 	const char *env_sslmode;	/* PGSSLMODE, or NULL */
 	const char *entry_point;	/* "PQconnectdb", ... for debug lines */
 };

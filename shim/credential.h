@@ -34,6 +34,9 @@ bool credential_from_url(const struct libpq_api *pq, const char *url,
 			 struct credential *out, struct hpg_error *err);
 
 bool credential_equal(const struct credential *a, const struct credential *b);
+
+/* Whether two values of a credential's field are equal: NULL (unset) equals only NULL. */
+bool credential_field_equal(const char *a, const char *b);
 bool credential_copy(struct credential *dst, const struct credential *src);
 void credential_free(struct credential *cred);
 

@@ -98,8 +98,10 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 		.if_none_match = settings->if_none_match,
 		.timeout_ms = settings->timeout_ms,
 	};
-	struct api_response res;
+	struct api_response res = API_RESPONSE_INIT;
 	bool ok = request_with_one_more_try(curl, &req, &res, err);
+	bool unavailable = !ok && (res.transient || res.timed_out);
+	long retry_after = 0, budget_left = res.ratelimit_remaining;
 	if (ok) {
 		char remaining[48] = "";
 		if (res.ratelimit_remaining >= 0)
@@ -117,13 +119,24 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 			char *id = api_answer_error_id(json, res.body, res.length);
 			api_status_explain(res.status, res.sent_credentials, app, id, err);
 			free(id);
+			unavailable = res.status == 429 || (res.status >= 500 && res.status <= 599);
+			if (res.status == 429)
+				retry_after = res.retry_after_seconds;
+			if (retry_after > 0)
+				hpg_error_set(err, "the Heroku API rate limit is spent (HTTP 429); it asks "
+					      "for no request for %ld s (Retry-After): try again then, or "
+					      "cache credentials with HPGSHIM_CACHE_TTL", retry_after);
 			ok = false;
 		}
 		api_response_free(&res);
 	}
 	free(base_url);
-	if (!ok)
+	if (!ok) {
 		fetch_result_free(out);
+		out->unavailable = unavailable;
+		out->retry_after_seconds = retry_after;
+	}
+	out->ratelimit_remaining = budget_left;
 	return ok;
 }
 

@@ -215,7 +215,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE] = "";
 	struct body_sink sink = { out, false };
-	bool ok = false, transient = false;
+	bool ok = false, transient = false, timed_out = false;
 
 	*out = (struct api_response)API_RESPONSE_INIT;
 	/* Forget the last request's options; keep its connection and TLS session. */
@@ -276,6 +276,13 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
 	if (rc == CURLE_OK) {
 		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
+		/* libcurl reads both forms, delta-seconds and an HTTP date. */
+		curl_off_t retry_after = 0;
+		if (curl->curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+		    retry_after > 0)
+			out->retry_after_seconds = retry_after > HEROKU_API_RETRY_AFTER_MAX
+							   ? HEROKU_API_RETRY_AFTER_MAX
+							   : (long)retry_after;
 		ok = true;
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
@@ -290,6 +297,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
 	}
 	transient = !ok && transient_failure(rc) && !sink.too_large;
+	timed_out = !ok && rc == CURLE_OPERATION_TIMEDOUT;
 done:
 	secret_slist_free(curl, headers);
 	secret_free(auth);
@@ -298,6 +306,7 @@ done:
 	if (!ok) {
 		api_response_free(out);
 		out->transient = transient;
+		out->timed_out = timed_out;
 	}
 	return ok;
 }

@@ -36,6 +36,7 @@ static struct connect_context connect_context(const struct libpq_api *pq, const 
 	return (struct connect_context){
 		.pq = pq,
 		.config = config_get(),
+		.fetch = credential_fetch,
 		.env_sslmode = getenv("PGSSLMODE"),
 		.entry_point = entry_point,
 	};

@@ -5,17 +5,12 @@
 
 #include <string.h>
 
-static bool same(const char *a, const char *b)
-{
-	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
 enum reset_case reset_precheck(bool rejected, const struct credential *given,
 			       const char *libpq_password)
 {
 	if (!rejected)
 		return RESET_NOT_REJECTED;
-	if (!same(libpq_password, given->password))
+	if (!credential_field_equal(libpq_password, given->password))
 		return RESET_PASSWORD_NOT_OURS;
 	return RESET_REWRITE;
 }
@@ -25,16 +20,17 @@ enum reset_case reset_decide(const struct credential *given, const struct creden
 {
 	if (credential_equal(given, fresh))
 		return RESET_SAME_CREDENTIAL;
-	if (!same(given->host, fresh->host) || !same(given->port, fresh->port) ||
-	    (!names_server && !same(given->dbname, fresh->dbname)))
+	if (!credential_field_equal(given->host, fresh->host) ||
+	    !credential_field_equal(given->port, fresh->port) ||
+	    (!names_server && !credential_field_equal(given->dbname, fresh->dbname)))
 		return RESET_TARGET_CHANGED;
 	/* The buffers may have changed while the request was under way. */
-	if (!same(libpq_password, given->password))
+	if (!credential_field_equal(libpq_password, given->password))
 		return RESET_PASSWORD_NOT_OURS;
 	if (strlen(fresh->password) > strlen(libpq_password))
 		return RESET_PASSWORD_LONGER;
-	if (!same(given->user, fresh->user)) {
-		if (!same(libpq_user, given->user))
+	if (!credential_field_equal(given->user, fresh->user)) {
+		if (!credential_field_equal(libpq_user, given->user))
 			return RESET_USER_NOT_OURS;
 		if (strlen(fresh->user) > strlen(libpq_user))
 			return RESET_USER_LONGER;

@@ -80,12 +80,14 @@ class ResolverSpy:
         self.library = library
         self._log = directory / "lookups"
         self._fail = directory / "fail"
+        self._hosts = directory / "hosts"
 
     def environment(self, shim_env: dict) -> dict:
         """shim_env with the spy preloaded after the shim, logging afresh."""
         self._log.unlink(missing_ok=True)
         return {**shim_env, "LD_PRELOAD": f"{shim_env['LD_PRELOAD']} {self.library}",
-                "RESOLVER_SPY_LOG": str(self._log), "RESOLVER_SPY_FAIL": str(self._fail)}
+                "RESOLVER_SPY_LOG": str(self._log), "RESOLVER_SPY_FAIL": str(self._fail),
+                "RESOLVER_SPY_HOSTS": str(self._hosts)}
 
     def names(self) -> list:
         """Every name looked up so far, in order."""
@@ -94,6 +96,11 @@ class ResolverSpy:
     def fail(self, *names: str):
         """From now on these names do not resolve."""
         self._fail.write_text("".join(f"{name}\n" for name in names))
+
+    def resolve(self, name: str, address: str):
+        """From now on name resolves to address (unless it is made to fail)."""
+        with self._hosts.open("a") as hosts:
+            hosts.write(f"{name} {address}\n")
 
     def heal(self):
         self._fail.unlink(missing_ok=True)

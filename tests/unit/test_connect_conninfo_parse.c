@@ -1,5 +1,5 @@
 /*
- * test_connect.c - the PQconninfoParse() answer for a placeholder.
+ * test_connect_conninfo_parse.c - the PQconninfoParse() answer for a placeholder.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +70,12 @@ static void test_invalid_placeholder_is_an_error(void **state)
 	free(error);
 }
 
-int run_connect_tests(void)
+int run_connect_conninfo_parse_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer_names_the_placeholder_as_target),
 		cmocka_unit_test(test_answer_without_the_shim_fails_at_once),
 		cmocka_unit_test(test_invalid_placeholder_is_an_error),
 	};
-	return cmocka_run_group_tests_name("connect", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("connect_conninfo_parse", tests, NULL, NULL);
 }
