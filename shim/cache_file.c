@@ -52,6 +52,7 @@ char *cache_file_path(const char *dir, const char *key)
 /* The whole file, if it is a regular file private to the user. */
 static char *read_private_file(const char *path, size_t *length)
 {
+	*length = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -83,6 +84,9 @@ static const char *string_item(const struct cjson_api *json, const cJSON *root, 
 bool cache_file_read(const struct cjson_api *json, const char *path, struct credential *out,
 		     char **etag, time_t *fetched)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
+	*etag = NULL;
+	*fetched = 0;
 	size_t length = 0;
 	char *text = read_private_file(path, &length);
 	if (text == NULL)

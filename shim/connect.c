@@ -84,8 +84,11 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 	const struct hpg_config *config = job->ctx->config;
 	struct credential held = CREDENTIAL_INIT;
 	char *etag = NULL;
+	*out = (struct credential)CREDENTIAL_INIT;
+	/* A miss (or no memory for a copy) leaves held empty and etag NULL:
+	 * the request is then unconditional. */
 	if (!job->fresh)
-		store_get_validator(config, job->r->cache_key, &held, &etag);
+		(void)store_get_validator(config, job->r->cache_key, &held, &etag);
 
 	struct fetch_settings settings = {
 		.heroku_host = config->heroku_host,

@@ -48,6 +48,7 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 			const struct api_response *res, const char *config_var,
 			struct credential *out, struct hpg_error *err)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	char *url = NULL;
 	if (!config_vars_lookup(json, res->body, res->length, config_var, &url, err))
 		return false;
@@ -63,6 +64,7 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 static bool request_with_one_more_try(const struct curl_api *curl, struct api_request *req,
 				      struct api_response *res, struct hpg_error *err)
 {
+	*res = (struct api_response)API_RESPONSE_INIT;
 	long deadline = monotonic_ms() + req->timeout_ms;
 	CURL *handle = api_handle_acquire(curl);
 	if (handle == NULL) {

@@ -28,6 +28,7 @@ static bool in_bounds(const struct image *image, size_t offset, size_t length)
 static bool file_offset(const struct image *image, const Elf64_Ehdr *header, Elf64_Addr vaddr,
 			size_t *offset)
 {
+	*offset = 0;
 	for (size_t i = 0; i < header->e_phnum; i++) {
 		const Elf64_Phdr *segment = (const Elf64_Phdr *)(image->bytes + header->e_phoff) + i;
 		if (segment->p_type == PT_LOAD && vaddr >= segment->p_vaddr &&

@@ -64,6 +64,7 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 			       struct optlist *request, bool parsed, enum action action,
 			       union answer *answer)
 {
+	*answer = (union answer){ .conn = NULL };
 	bool names_server = false;
 	const char *placeholder = parsed ? request_placeholder(request, pgdatabase(), &names_server)
 					 : NULL;

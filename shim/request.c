@@ -51,15 +51,19 @@ static bool add_parsed_string(const struct libpq_api *pq, const char *conninfo,
 bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 			   struct optlist *out)
 {
-	if (placeholder_is(conninfo))
-		return optlist_set(out, "dbname", conninfo);
-	return add_parsed_string(pq, conninfo, out);
+	*out = (struct optlist)OPTLIST_INIT;
+	bool ok = placeholder_is(conninfo) ? optlist_set(out, "dbname", conninfo)
+					   : add_parsed_string(pq, conninfo, out);
+	if (!ok)
+		optlist_free(out);
+	return ok;
 }
 
 bool request_from_params(const struct libpq_api *pq, const char *const *keywords,
 			 const char *const *values, int expand_dbname, struct optlist *out)
 {
 	bool dbname_seen = false;
+	*out = (struct optlist)OPTLIST_INIT;
 
 	/* As libpq: a NULL or empty value is not given; later keywords win;
 	 * only the first dbname is expanded. */

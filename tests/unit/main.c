@@ -13,7 +13,7 @@ int main(void)
 	int (*const groups[])(void) = {
 		run_placeholder_tests, run_credential_tests, run_conninfo_merge_tests,
 		run_request_tests, run_config_vars_tests, run_heroku_api_tests,
-		run_retry_policy_tests,
+		run_retry_policy_tests, run_out_parameter_tests, run_credential_fetch_tests,
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)

@@ -25,5 +25,7 @@ int run_request_tests(void);
 int run_config_vars_tests(void);
 int run_heroku_api_tests(void);
 int run_retry_policy_tests(void);
+int run_out_parameter_tests(void);
+int run_credential_fetch_tests(void);
 
 #endif
