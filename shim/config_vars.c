@@ -24,6 +24,50 @@ void json_delete_wiped(const struct cjson_api *json, cJSON *root)
 	json->cJSON_Delete(root);
 }
 
+/*
+ * Whether text is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).  JSON exchanged between systems must
+ * be UTF-8 (RFC 8259, section 8.1), and cJSON does not check: without this,
+ * a password with stray bytes would reach the server, be rejected, and cost
+ * the whole rotation wait before the user saw why.
+ */
+static bool is_utf8(const unsigned char *text, size_t length)
+{
+	size_t i = 0;
+	while (i < length) {
+		unsigned char c = text[i];
+		size_t more;
+		unsigned char low = 0x80, high = 0xBF;	/* the second byte's range */
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			more = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			more = 2;
+			if (c == 0xE0)
+				low = 0xA0;	/* overlong */
+			else if (c == 0xED)
+				high = 0x9F;	/* surrogates */
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			more = 3;
+			if (c == 0xF0)
+				low = 0x90;	/* overlong */
+			else if (c == 0xF4)
+				high = 0x8F;	/* above U+10FFFF */
+		} else {
+			return false;
+		}
+		if (length - i <= more || text[i + 1] < low || text[i + 1] > high)
+			return false;
+		for (size_t k = 2; k <= more; k++)
+			if ((text[i + k] & 0xC0) != 0x80)
+				return false;
+		i += more + 1;
+	}
+	return true;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -51,6 +95,12 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 			const char *name, char **value, struct hpg_error *err)
 {
 	*value = NULL;
+	if (!is_utf8((const unsigned char *)body, length)) {
+		hpg_error_set(err, "the Heroku API answered with a body that is not UTF-8, so not "
+			      "JSON (RFC 8259); check HEROKU_HOST, and that the app's config vars "
+			      "hold text");
+		return false;
+	}
 	cJSON *root = json->cJSON_ParseWithLength(body, length);
 	if (root == NULL || !json->cJSON_IsObject(root)) {
 		hpg_error_set(err, "the Heroku API answered with a body that is not a JSON "
@@ -88,6 +138,8 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 
 char *heroku_error_id(const struct cjson_api *json, const char *body, size_t length)
 {
+	if (!is_utf8((const unsigned char *)body, length))
+		return NULL;
 	cJSON *root = json->cJSON_ParseWithLength(body, length);
 	if (root == NULL)
 		return NULL;
