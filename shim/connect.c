@@ -38,14 +38,21 @@ static void resolution_free(struct resolution *r)
 	optlist_free(&r->options);
 }
 
-/* The user's message: "hpgshim: ..." naming app and config var when known. */
-static void describe_failure(const struct resolution *r, const struct hpg_error *why,
+/*
+ * The user's message: "hpgshim: ..." naming the app and config var when
+ * known, an invalid placeholder's included (placeholder_parse() keeps what
+ * was valid), so that every error reads the same way.
+ */
+static void describe_failure(const struct placeholder *ph, const struct hpg_error *why,
 			     char **message)
 {
 	int n;
-	if (r->ph.app != NULL)
+	if (ph->app != NULL && ph->config_var != NULL)
 		n = asprintf(message, "hpgshim: cannot get config var %s of Heroku app \"%s\": %s\n",
-			     r->ph.config_var, r->ph.app, why->text);
+			     ph->config_var, ph->app, why->text);
+	else if (ph->app != NULL)
+		n = asprintf(message, "hpgshim: cannot get a config var of Heroku app \"%s\": %s\n",
+			     ph->app, why->text);
 	else
 		n = asprintf(message, "hpgshim: %s\n", why->text);
 	if (n < 0)
@@ -203,7 +210,7 @@ static PGconn *fail(const struct connect_context *ctx, struct resolution *r,
 		    const struct hpg_error *why)
 {
 	char *message = NULL;
-	describe_failure(r, why, &message);
+	describe_failure(&r->ph, why, &message);
 	PGconn *conn = error_conn(ctx->pq, message);
 	free(message);
 	resolution_free(r);
@@ -371,7 +378,7 @@ PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist 
 	r.names_server = names_server;
 	if (!resolve(ctx, request, placeholder, &r, &err)) {
 		char *message = NULL;
-		describe_failure(&r, &err, &message);
+		describe_failure(&r.ph, &err, &message);
 		if (message != NULL)
 			hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
 		free(message);
@@ -403,8 +410,9 @@ PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const c
 	if (errmsg != NULL)
 		*errmsg = NULL;
 	if (!placeholder_parse(pq, placeholder, &ph, &err)) {
-		if (errmsg != NULL && asprintf(errmsg, "hpgshim: %s\n", err.text) < 0)
-			*errmsg = NULL;
+		if (errmsg != NULL)
+			describe_failure(&ph, &err, errmsg);
+		placeholder_free(&ph);
 		return NULL;
 	}
 
