@@ -18,6 +18,7 @@ BUILD   := build
 LIB     := $(BUILD)/libhpgshim.so
 
 PKGS    := libpq libcurl libcjson
+comma   := ,
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -fPIC $(shell pkg-config --cflags $(PKGS))
 # Hidden by default: the library exports exactly the libpq symbols it hooks
@@ -175,6 +176,21 @@ $(eval $(call sanitizer_build,$(BUILD)/tsan,TSAN_FLAGS))
 # would come after that call, and TSan's own start-up calls dlsym() before it
 # can run any hook at all (it crashed there).  That file is built without TSan.
 $(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
+
+# The allocation torture (tests/clients/alloc_torture.c, run by
+# tests/integration/test_alloc_torture.py): the shim's ASan objects linked
+# into the program itself, all but the dl hooks, with every allocation they
+# make going through the program's failing wrappers.  Always built with ASan:
+# LeakSanitizer checks each run.
+TORTURE := $(BUILD)/asan/alloc_torture
+TORTURE_WRAPS := malloc calloc realloc strdup strndup asprintf
+TORTURE_OBJS := $(filter-out $(BUILD)/asan/shim/dl_hooks.o, \
+	$(patsubst shim/%.c,$(BUILD)/asan/shim/%.o,$(wildcard shim/*.c)))
+integration: $(TORTURE)
+$(TORTURE): tests/clients/alloc_torture.c $(CHECK_CONNECTION) $(TORTURE_OBJS) | $(BUILD)/asan
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Ishim -rdynamic tests/clients/alloc_torture.c \
+		tests/clients/check_connection.c $(TORTURE_OBJS) -o $@ \
+		$(addprefix -Wl$(comma)--wrap=,$(TORTURE_WRAPS)) $(LIBPQ_LIBS) -pthread -ldl
 
 # The whole integration suite against build/asan/libhpgshim.so.  psql, perl
 # and python are not built with ASan, so its runtime is preloaded first.

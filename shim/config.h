@@ -32,6 +32,13 @@ struct hpg_config {
 	long cache_ttl_seconds;
 	long rotation_wait_seconds;
 	bool debug;
+	/*
+	 * Memory ran out while copying a variable: the settings above are not
+	 * what the environment says (a HEROKU_HOST read as unset would send the
+	 * token to api.heroku.com).  Connecting is refused for the life of the
+	 * process, which read the environment once.
+	 */
+	bool incomplete;
 };
 
 #define HPGSHIM_DEFAULT_TIMEOUT 10

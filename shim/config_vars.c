@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "config_vars.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,14 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 			      "hold text");
 		return false;
 	}
+	/* cJSON returns NULL for a syntax error and for no memory alike;
+	 * malloc's ENOMEM (POSIX) tells them apart. */
+	errno = 0;
 	cJSON *root = json->cJSON_ParseWithLength(body, length);
+	if (root == NULL && errno == ENOMEM) {
+		hpg_error_set(err, "out of memory while reading the Heroku API's answer");
+		return false;
+	}
 	if (root == NULL || !json->cJSON_IsObject(root)) {
 		hpg_error_set(err, "the Heroku API answered with a body that is not a JSON "
 			      "object of config vars; check HEROKU_HOST");
@@ -113,13 +121,20 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 	const cJSON *item = json->cJSON_GetObjectItemCaseSensitive(root, name);
 	char *attachment_var = NULL;
 	bool attachment = !ends_with(name, "_URL");
-	if (item == NULL && attachment && asprintf(&attachment_var, "%s_URL", name) >= 0) {
-		item = json->cJSON_GetObjectItemCaseSensitive(root, attachment_var);
-		free(attachment_var);
+	bool out_of_memory = false;
+	if (item == NULL && attachment) {
+		if (asprintf(&attachment_var, "%s_URL", name) >= 0) {
+			item = json->cJSON_GetObjectItemCaseSensitive(root, attachment_var);
+			free(attachment_var);
+		} else {
+			out_of_memory = true;
+		}
 	}
 
 	bool ok = false;
-	if (item == NULL) {
+	if (out_of_memory) {
+		hpg_error_set(err, "out of memory");
+	} else if (item == NULL) {
 		char names[400];
 		list_url_names(root, names, sizeof names);
 		hpg_error_set(err, "the app has no config var %s%s%s; its *_URL config vars are: %s",

@@ -178,6 +178,12 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
+	if (ctx->config->incomplete) {
+		hpg_error_set(err, "out of memory while reading HEROKU_API_KEY, HEROKU_HOST and "
+			      "HPGSHIM_* from the environment; hpgshim does not connect with "
+			      "settings it could not read: restart the program");
+		return false;
+	}
 	if (!store_usable(ctx->config, err))
 		return false;
 	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
@@ -204,6 +210,12 @@ static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 		conn_registry_set_error(conn, message);
 	hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
 	return conn;
+}
+
+PGconn *placeholder_out_of_memory(const struct connect_context *ctx)
+{
+	return error_conn(ctx->pq, "hpgshim: out of memory while reading the connection's "
+			  "options\n");
 }
 
 static PGconn *fail(const struct connect_context *ctx, struct resolution *r,

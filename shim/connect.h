@@ -33,6 +33,13 @@ struct connect_context {
 PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous);
 
+/*
+ * What a connect call gets when memory ran out before the shim could even
+ * read its options: a real PGconn in CONNECTION_BAD that says so, as
+ * placeholder_connect() fails (NULL only when libpq itself has no memory).
+ */
+PGconn *placeholder_out_of_memory(const struct connect_context *ctx);
+
 /* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
 PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server);

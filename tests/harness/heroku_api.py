@@ -187,6 +187,11 @@ class HerokuApiStandIn:
         with self._lock:
             return dict(self._config_vars[app])
 
+    def etag(self, app: str) -> str:
+        """The ETag of the app's config vars as served right now."""
+        with self._lock:
+            return _etag_of(json.dumps(self._current_config_vars(app)).encode())
+
     # --- faults --------------------------------------------------------------
 
     def set_fault(self, app=None, *, status, body=b"", headers=None, times=None, delay=0.0,
@@ -283,7 +288,7 @@ class HerokuApiStandIn:
                 return _error_response(404, resource="app")
             config_vars = self._current_config_vars(app)
         body = json.dumps(config_vars).encode()
-        etag = f'"{hashlib.sha256(body).hexdigest()}"'
+        etag = _etag_of(body)
         common = {"ETag": etag, "RateLimit-Remaining": "4499"}
         # A conditional request for what the client holds already: 304, no body.
         if headers.get("if-none-match") == etag:
@@ -330,6 +335,10 @@ class HerokuApiStandIn:
             elif stale_app == app:
                 served[name] = old_value
         return served
+
+
+def _etag_of(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()}"'
 
 
 def _error_response(status, message=None, resource=None, extra_headers=None):
