@@ -68,7 +68,8 @@ static bool request_with_one_more_try(const struct curl_api *curl, struct api_re
 	long deadline = monotonic_ms() + req->timeout_ms;
 	CURL *handle = api_handle_acquire(curl);
 	if (handle == NULL) {
-		hpg_error_set(err, "libcurl could not start a request");
+		/* curl_easy_init fails only when memory runs out */
+		hpg_error_set(err, "out of memory: libcurl could not start a request");
 		return false;
 	}
 	bool answered = api_get_config_vars(curl, handle, req, res, err);

@@ -22,7 +22,8 @@
  *   1. PQconnectdb: the shared cache file (SEED_FILE, copied into a fresh
  *      HPGSHIM_CACHE_DIR) holds a wrong password and the API's current ETag:
  *      a 304, a connection the server rejects, a fresh fetch (200), a retry;
- *   2. PQconnectdbParams: the in-process cache's validator, a 304;
+ *   2. PQconnectdbParams, with the cache file deleted: the in-process
+ *      cache's validator alone, a 304;
  *   3. PQconnectStart and its poll loop, then PQreset of connection 1;
  *   4. a reconnect with connection 1's resolved values, as psql's \c makes;
  *   5. PQping, PQconninfoParse, and an invalid placeholder.
@@ -189,6 +190,7 @@ static void hook_libraries(void)
 /* --- one run ---------------------------------------------------------------- */
 
 static const char *expected_user;
+static const char *cache_file;	/* the run's file in HPGSHIM_CACHE_DIR */
 static int run_number;
 static int connections, errors, bad;
 
@@ -236,6 +238,10 @@ static void scenario(const char *placeholder)
 	PGconn *first = PQconnectdb(placeholder);
 	check("PQconnectdb", first);
 
+	/* The next validator comes from the process's own cache alone: a
+	 * failed copy of it must leave nothing for the file to paper over. */
+	unlink(cache_file);
+
 	const char *const keywords[] = { "dbname", "application_name", NULL };
 	const char *const values[] = { placeholder, "alloc_torture", NULL };
 	PGconn *conn = PQconnectdbParams(keywords, values, 1);
@@ -280,11 +286,12 @@ static void scenario(const char *placeholder)
 /* Exit status of a run: 0 with an injected failure, 3 without one (the
  * last run), 1 when something went wrong. */
 static int child(const char *placeholder, const char *seed, const char *cache_dir,
-		 const char *cache_file)
+		 const char *file)
 {
+	cache_file = file;
 	if (mkdir(cache_dir, 0700) != 0)
 		return 2;
-	copy_file(seed, cache_file);
+	copy_file(seed, file);
 	setenv("HPGSHIM_CACHE_DIR", cache_dir, 1);
 
 	struct timespec t0, t1, t2;
@@ -344,9 +351,9 @@ int main(int argc, char **argv)
 	int n = first_n;
 	while (active > 0 || (points < 0 && n <= last_n)) {
 		while (active < parallel && points < 0 && n <= last_n) {
-			char cache_dir[4096], cache_file[4200];
+			char cache_dir[4096], file[4200];
 			snprintf(cache_dir, sizeof cache_dir, "%s/run%d", cache_base, n);
-			snprintf(cache_file, sizeof cache_file, "%s/%s.json", cache_dir, key);
+			snprintf(file, sizeof file, "%s/%s.json", cache_dir, key);
 			fflush(stdout);
 			pid_t pid = fork();
 			if (pid < 0)
@@ -354,7 +361,7 @@ int main(int argc, char **argv)
 			if (pid == 0) {
 				run_number = n;
 				fail_at = n;
-				_exit(child(placeholder, seed, cache_dir, cache_file));
+				_exit(child(placeholder, seed, cache_dir, file));
 			}
 			for (int slot = 0; slot < parallel; slot++)
 				if (running[slot] == 0) {
