@@ -3,13 +3,18 @@
 #   make            build/libhpgshim.so
 #   make check      install missing Debian packages, build, run every test
 #   make demo       the whole story against a local PostgreSQL and API stand-in
-#   make install    the library, the hpgshim command and hpgshim(1);
+#   make install    the library, the hpgshim command, its doctor and hpgshim(1);
 #                   PREFIX=/usr/local DESTDIR=
+#   make deb        build/hpgshim_VERSION_ARCH.deb, with debhelper
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+# The doctor is run by the hpgshim command, not by users: in a directory of
+# the package's own, as Debian places such programs.
+INSTALLED_DOCTOR = $(LIBEXECDIR)/hpgshim/doctor
 MANDIR  ?= $(PREFIX)/share/man
 LDCONFIG ?= /sbin/ldconfig
 PYTHON  ?= /usr/bin/python3
@@ -18,9 +23,19 @@ BUILD   := build
 LIB     := $(BUILD)/libhpgshim.so
 
 PKGS    := libpq libcurl libcjson
-comma   := ,
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags for make
+# deb, or make CFLAGS=...).  The project's own flags live apart in
+# SHIM_CFLAGS and come first, so that the builder's can override them.
+# WERROR= turns warnings back into warnings, for a newer compiler than ours.
+# Every compile line uses ALL_CFLAGS.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -fPIC $(shell pkg-config --cflags $(PKGS))
+WERROR  ?= -Werror
+SHIM_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -fPIC $(shell pkg-config --cflags $(PKGS))
+ALL_CFLAGS  = $(SHIM_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+# Objects record the headers they include (build/**/*.d, read below).
+# clang writes the .d after the object: every object rule touches the object
+# last, so that it stays newer than its .d (on which it depends).
+DEPFLAGS := -MMD -MP
 # Hidden by default: the library exports exactly the libpq symbols it hooks
 # (marked in shim/hooks.c, listed in shim/exports.txt and checked by a test).
 LIB_CFLAGS  := -fvisibility=hidden
@@ -29,7 +44,9 @@ LIB_CFLAGS  := -fvisibility=hidden
 # No -z now: the shim is preloaded into every process of a CI job, and
 # binding its libc imports eagerly costs each of them ~20 us at start-up
 # (make bench, row 1) for calls most never make.
-LIB_LDFLAGS := -shared -Wl,-z,defs -pthread -ldl
+# The SONAME is the file's name: what LD_PRELOAD=libhpgshim.so finds through
+# the dynamic linker's cache, and what a library directory requires.
+LIB_LDFLAGS := -shared -Wl,-soname,libhpgshim.so -Wl,-z,defs -pthread -ldl
 
 # The core: everything but the hooks and the symbol finder, so that unit
 # tests link it directly against libpq, without LD_PRELOAD.
@@ -40,50 +57,73 @@ CORE_OBJS := $(patsubst shim/%.c,$(BUILD)/shim/%.o,$(CORE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/unit_tests
 CLIENT    := $(BUILD)/entry_points
+# build/hpgshim runs programs with build/libhpgshim.so; the command that
+# `make install` installs, and the man page, are made for the install
+# prefix, in build/install/.
 COMMAND   := $(BUILD)/hpgshim
-MANPAGE   := $(BUILD)/hpgshim.1
+DOCTOR    := $(BUILD)/hpgshim-doctor
+INSTALL_BUILD := $(BUILD)/install
+INSTALLED_COMMAND := $(INSTALL_BUILD)/hpgshim
+MANPAGE   := $(INSTALL_BUILD)/hpgshim.1
 
-.PHONY: all check unit integration deps demo install uninstall clean
+.PHONY: all check unit integration deps demo install uninstall clean deb
 
-all: $(LIB) $(CLIENT) $(COMMAND) $(MANPAGE)
+all: $(LIB) $(CLIENT) $(COMMAND) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
 
-$(BUILD)/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(BUILD)/shim
-	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+$(BUILD)/shim/%.o: shim/%.c $(BUILD)/shim/%.d | $(BUILD)/shim
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) -c $< -o $@
+	@touch $@
 
 $(LIB): $(LIB_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LIB_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
-		$(shell pkg-config --libs libpq cmocka) -pthread -ldl
+	$(CC) $(ALL_CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
+		$(shell pkg-config --libs libpq cmocka openssl) -pthread -ldl
 
 # A small libpq client that calls every hooked entry point (integration tests).
 $(CLIENT): tests/clients/entry_points.c | $(BUILD)
-	$(CC) $(CFLAGS) $< -o $@ $(shell pkg-config --libs libpq)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(shell pkg-config --libs libpq)
 
-$(BUILD) $(BUILD)/shim:
+# `hpgshim doctor`: the core's own API request, JSON and URL reading, linked
+# as the unit tests link it.  libpq is opened at run time, not linked: the
+# package only suggests libpq5 (doctor/doctor.c).
+$(DOCTOR): doctor/doctor.c $(DOCTOR).d $(CORE_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(LDFLAGS) -pthread -ldl
+
+$(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
 	mkdir -p $@
 
 # --- The hpgshim command and its man page ------------------------------------
 #
 # Both are templates whose @NAME@s are filled in from where each fact lives:
 # @HPGSHIM_VERSION@ and @HPGSHIM_DEFAULT_...@ from the #defines of
-# shim/version.h and shim/config.h, @LIBDIR@ from the install prefix.
-# build/subst.sed holds those substitutions.  It is rewritten only when one
-# changes, so that `make install PREFIX=/opt/x` after a plain `make` rebuilds
-# the command to point at /opt/x/lib, and otherwise rebuilds nothing (and,
-# since it runs every time, says nothing).
+# shim/version.h and shim/config.h, @LIBDIR@ and @DOCTOR@ from where the
+# library and the doctor are: the build directory for build/hpgshim, the
+# install prefix for build/install/.  Each subst.sed holds one set of those
+# substitutions.  It is rewritten only when one changes, so that `make
+# install PREFIX=/opt/x` after a plain `make` rebuilds the installed command
+# to point at /opt/x/lib, and otherwise rebuilds nothing (and, since it runs
+# every time, says nothing).
 .PHONY: FORCE
-$(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
+# $(call subst_file,LIBDIR,DOCTOR,WHAT TO DO WHEN THE LIBRARY IS MISSING)
+define subst_file
 	@{ sed -n 's|^#define \(HPGSHIM_[A-Z_]*\)[[:space:]]\{1,\}"\{0,1\}\([^"]*\)"\{0,1\}$$|s/@\1@/\2/g|p' \
 		shim/version.h shim/config.h; \
-	  echo 's|@LIBDIR@|$(LIBDIR)|g'; } > $@.new
+	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@DOCTOR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; } > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+endef
+
+$(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
+	$(call subst_file,$(abspath $(BUILD)),$(abspath $(DOCTOR)),run make)
+
+$(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(INSTALL_BUILD)
+	$(call subst_file,$(LIBDIR),$(INSTALLED_DOCTOR),install hpgshim again)
 
 # $(call subst_template,MODE): $< with its @NAME@s filled in, as $@.  A name
 # left unfilled (misspelt, or its #define gone) fails the build.
 define subst_template
-	sed -f $(BUILD)/subst.sed $< > $@.new
+	sed -f $(dir $@)subst.sed $< > $@.new
 	if grep -n '@[A-Z_]*@' $@.new; then echo '$<: unknown @NAME@ above' >&2; rm $@.new; exit 1; fi
 	chmod $(1) $@.new && mv $@.new $@
 endef
@@ -91,15 +131,19 @@ endef
 $(COMMAND): scripts/hpgshim.in $(BUILD)/subst.sed
 	$(call subst_template,0755)
 
-$(MANPAGE): docs/hpgshim.1.in $(BUILD)/subst.sed
+$(INSTALLED_COMMAND): scripts/hpgshim.in $(INSTALL_BUILD)/subst.sed
+	$(call subst_template,0755)
+
+$(MANPAGE): docs/hpgshim.1.in $(INSTALL_BUILD)/subst.sed
 	$(call subst_template,0644)
 
 # --- Hazards, sanitizers, fuzzing --------------------------------------------
 #
 #   build/       the library and the hazard clients, as shipped
 #   build/asan/  the same with AddressSanitizer + UndefinedBehaviorSanitizer
-#   build/tsan/  the same with ThreadSanitizer
+#   build/tsan/  the same with ThreadSanitizer (both: mk/sanitizers.mk)
 #   build/fuzz/  libFuzzer targets of the core (clang), their corpus and crashes
+#                (mk/fuzz.mk)
 #
 # The integration tests load the library that HPGSHIM_TEST_PRELOAD names
 # (default build/libhpgshim.so) and run the hazard clients found beside it;
@@ -123,159 +167,39 @@ integration: hazard-clients $(BUILD)/libresolver_spy.so
 
 # Preloaded beside the shim by tests that count or break name lookups.
 $(BUILD)/libresolver_spy.so: tests/clients/resolver_spy.c | $(BUILD)
-	$(CC) $(CFLAGS) -shared $< -o $@ -ldl
-
-ASAN_FLAGS := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-TSAN_FLAGS := -fno-omit-frame-pointer -fsanitize=thread
-# In a program not built with ASan, the runtime starts at the first malloc.
-# In psql and pg_dump that is inside libp11-kit's constructor, in newlocale()
-# with glibc's locale lock held; ASan's start-up calls dlerror(), which
-# unlocks that lock, and the program hangs at exit.  Initialised first
-# (DF_1_INITFIRST), the library's ASan constructor starts the runtime before
-# any other constructor runs.
-ASAN_LIB_LDFLAGS := -Wl,-z,initfirst
+	$(CC) $(ALL_CFLAGS) -shared $< -o $@ -ldl
 
 # $(call hazard_clients,DIR,FLAGS): DIR/<hazard client>, built with FLAGS.
 # constructor_host finds libconnect_in_constructor.so beside itself ($ORIGIN).
 define hazard_clients
 $(addprefix $(1)/,$(ONE_FILE_CLIENTS)): $(1)/%: tests/clients/%.c $(CHECK_CONNECTION) | $(1)
-	$$(CC) $$(CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS) -pthread -ldl
+	$$(CC) $$(ALL_CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS) -pthread -ldl
 
 $(1)/libconnect_in_constructor.so: tests/clients/connect_in_constructor.c \
 		tests/clients/connect_in_constructor.h $(CHECK_CONNECTION) | $(1)
-	$$(CC) $$(CFLAGS) $(2) -shared $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS)
+	$$(CC) $$(ALL_CFLAGS) $(2) -shared $$< tests/clients/check_connection.c -o $$@ $(LIBPQ_LIBS)
 
 $(1)/constructor_host: tests/clients/constructor_host.c $(1)/libconnect_in_constructor.so \
 		$(CHECK_CONNECTION)
-	$$(CC) $$(CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ \
+	$$(CC) $$(ALL_CFLAGS) $(2) $$< tests/clients/check_connection.c -o $$@ \
 		-L$(1) -lconnect_in_constructor -Wl,-rpath,'$$$$ORIGIN' $(LIBPQ_LIBS)
 endef
 
-# $(call sanitizer_build,DIR,FLAGS_VARIABLE,LIB_LDFLAGS): DIR/libhpgshim.so
-# and its hazard clients.  The flags are named, not given, so that one object
-# can build with others (a target-specific value).
-define sanitizer_build
-$(1) $(1)/shim:
-	mkdir -p $$@
-
-$(1)/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(1)/shim
-	$$(CC) $$(CFLAGS) $$($(2)) $$(LIB_CFLAGS) -c $$< -o $$@
-
-$(1)/libhpgshim.so: $(patsubst shim/%.c,$(1)/shim/%.o,$(wildcard shim/*.c))
-	$$(CC) $$(CFLAGS) $$($(2)) $$^ -o $$@ $$(LIB_LDFLAGS) $(3)
-
-$(call hazard_clients,$(1),$$($(2)))
-endef
-
 $(eval $(call hazard_clients,$(BUILD),))
-$(eval $(call sanitizer_build,$(BUILD)/asan,ASAN_FLAGS,$(ASAN_LIB_LDFLAGS)))
-$(eval $(call sanitizer_build,$(BUILD)/tsan,TSAN_FLAGS))
 
-# shim/dl_hooks.c hands dlopen() and dlsym() on to glibc with a tail call, so
-# that glibc sees the program's return address; TSan's function exit hook
-# would come after that call, and TSan's own start-up calls dlsym() before it
-# can run any hook at all (it crashed there).  That file is built without TSan.
-$(BUILD)/tsan/shim/dl_hooks.o: TSAN_FLAGS :=
-
-# The allocation torture (tests/clients/alloc_torture.c, run by
-# tests/integration/test_alloc_torture.py): the shim's ASan objects linked
-# into the program itself, all but the dl hooks, with every allocation they
-# make going through the program's failing wrappers.  Always built with ASan:
-# LeakSanitizer checks each run.
-TORTURE := $(BUILD)/asan/alloc_torture
-TORTURE_WRAPS := malloc calloc realloc strdup strndup asprintf
-TORTURE_OBJS := $(filter-out $(BUILD)/asan/shim/dl_hooks.o, \
-	$(patsubst shim/%.c,$(BUILD)/asan/shim/%.o,$(wildcard shim/*.c)))
-integration: $(TORTURE)
-$(TORTURE): tests/clients/alloc_torture.c $(CHECK_CONNECTION) $(TORTURE_OBJS) | $(BUILD)/asan
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Ishim -rdynamic tests/clients/alloc_torture.c \
-		tests/clients/check_connection.c $(TORTURE_OBJS) -o $@ \
-		$(addprefix -Wl$(comma)--wrap=,$(TORTURE_WRAPS)) $(LIBPQ_LIBS) -pthread -ldl
-
-# The whole integration suite against build/asan/libhpgshim.so.  psql, perl
-# and python are not built with ASan, so its runtime is preloaded first.
-#   exitcode=0       a leak report leaves the exit status alone: perl and
-#                    python leak at exit by design.  The harness reads every
-#                    report and fails the test for a leak allocated through
-#                    the shim, and for any other report.
-#   abort_on_error   an ASan or UBSan error still kills the program at once.
-#   handle_abort     ASan reports that abort with its stack.  UBSan's own
-#                    message stays on stderr: next to a preloaded libasan,
-#                    libubsan's log_path lands in libasan (both export
-#                    __sanitizer_set_report_path), so the abort's report is
-#                    what reaches the harness.
-#   log_path         set by the harness: reports go to files it reads.
-# tests/sanitizers/asan.skip lists the tests that cannot run under ASan, and why.
 # What `make integration` and `make check-asan` run: all of it by default;
 # INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
 INTEGRATION_TESTS ?= tests/integration
-LIBASAN := $(shell $(CC) -print-file-name=libasan.so)
-check-asan: all $(BUILD)/libresolver_spy.so $(BUILD)/asan/libhpgshim.so \
-		$(addprefix $(BUILD)/asan/,$(HAZARD_CLIENTS))
-	HPGSHIM_TEST_PRELOAD="$(LIBASAN) $(CURDIR)/$(BUILD)/asan/libhpgshim.so" \
-	ASAN_OPTIONS=detect_leaks=1:exitcode=0:abort_on_error=1:handle_abort=1:detect_stack_use_after_return=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \
-	PYTHONPATH=tests $(PYTHON) -m pytest -ra -p harness.skip_list \
-		--skip-list tests/sanitizers/asan.skip $(INTEGRATION_TESTS)
+include mk/sanitizers.mk mk/fuzz.mk
 
-# The thread storm with the library and the storm itself built with TSan.
-# libpq, libcurl and OpenSSL are not instrumented: see tests/sanitizers/tsan.supp.
-check-tsan: all $(BUILD)/tsan/libhpgshim.so $(BUILD)/tsan/thread_storm
-	HPGSHIM_TEST_PRELOAD="$(CURDIR)/$(BUILD)/tsan/libhpgshim.so" \
-	TSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/tsan.supp:second_deadlock_stack=1 \
-	$(PYTHON) -m pytest -ra tests/integration/test_hazards.py::test_thread_storm
-
-# libFuzzer targets of the core: tests/fuzz/fuzz_<target>.c, seeds in
-# tests/fuzz/corpus/<target>/.  `make fuzz` runs each for FUZZ_SECONDS
-# (`make -j3 fuzz` runs them side by side); new inputs go to
-# build/fuzz/corpus/<target>/, crashes to build/fuzz/crashes/.  A crash worth
-# keeping is copied to tests/fuzz/crashes/<target>-*, which every run replays
-# first.
-FUZZ_CC      ?= clang-14
-FUZZ_TARGETS := placeholder config_vars conninfo_merge elf_needed
-FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
-FUZZ_FLAGS   := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS    := $(patsubst shim/%.c,$(BUILD)/fuzz/shim/%.o,$(CORE_SRCS))
-FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
-# Made by pattern rules for pattern rules; kept, not deleted as intermediates.
-.SECONDARY: $(FUZZ_OBJS) $(FUZZ_BINS)
-
-$(BUILD)/fuzz/shim $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes:
-	mkdir -p $@
-
-$(BUILD)/fuzz/shim/%.o: shim/%.c $(wildcard shim/*.h) | $(BUILD)/fuzz/shim
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/support.h tests/fuzz/support.c $(FUZZ_OBJS)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ishim $< tests/fuzz/support.c \
-		$(FUZZ_OBJS) -o $@ $(LIBPQ_LIBS) -pthread -ldl
-
-fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
-
-# elf_needed reads shared objects: its seeds are two small ones, built here
-# (build output stays out of git) into the corpus it grows: one that needs
-# libpq, one that needs only libc.
-ELF_SEEDS := $(BUILD)/fuzz/corpus/elf_needed/seed-needs-libpq.so \
-	     $(BUILD)/fuzz/corpus/elf_needed/seed-needs-libc.so
-fuzz-elf_needed: $(ELF_SEEDS)
-$(BUILD)/fuzz/corpus/elf_needed:
-	mkdir -p $@
-$(BUILD)/fuzz/corpus/elf_needed/seed-needs-libpq.so: tests/fuzz/elf_seed.c | $(BUILD)/fuzz/corpus/elf_needed
-	$(CC) $(CFLAGS) -DNEEDS_LIBPQ -shared -s $< -o $@ $(LIBPQ_LIBS)
-$(BUILD)/fuzz/corpus/elf_needed/seed-needs-libc.so: tests/fuzz/elf_seed.c | $(BUILD)/fuzz/corpus/elf_needed
-	$(CC) $(CFLAGS) -shared -s $< -o $@
-
-fuzz-%: $(BUILD)/fuzz/fuzz_% | $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
-	$(if $(wildcard tests/fuzz/crashes/$*-*),$< $(wildcard tests/fuzz/crashes/$*-*))
-	mkdir -p $(BUILD)/fuzz/corpus/$*
-	$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-artifact_prefix=$(BUILD)/fuzz/crashes/$*- \
-		$(BUILD)/fuzz/corpus/$* tests/fuzz/corpus/$*
-
-# What CI runs: every target builds, replays its crashes and fuzzes a little.
-fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+# Header dependencies the compiler wrote (DEPFLAGS); none before a first build.
+# Each object depends on its .d as well, named here as an explicit target
+# with no recipe: a missing one (a build/ from before DEPFLAGS) counts as
+# just made, so that its object is rebuilt and writes it.
+DEPFILES := $(foreach dir,$(BUILD) $(BUILD)/asan $(BUILD)/tsan $(BUILD)/fuzz, \
+	$(patsubst shim/%.c,$(dir)/shim/%.d,$(wildcard shim/*.c))) $(DOCTOR).d
+$(DEPFILES): ;
+-include $(wildcard $(DEPFILES))
 
 deps:
 	scripts/install-deps.sh
@@ -298,16 +222,18 @@ unit: $(UNIT_BIN)
 integration: all
 	$(PYTHON) -m pytest -ra $(INTEGRATION_TESTS)
 
-demo: deps
+# The demo needs only the build tools, PostgreSQL, openssl and python3.
+demo:
+	scripts/install-deps.sh --demo
 	$(MAKE) all
-	$(PYTHON) scripts/demo.py
+	PYTHONPATH=tests $(PYTHON) scripts/demo.py
 
 # What the shim costs, measured side by side against the same services
 # (scripts/bench.py; BENCH_FLAGS=--quick for a smoke run).
 .PHONY: bench
 bench: deps
 	$(MAKE) all
-	$(PYTHON) scripts/bench.py $(BENCH_FLAGS)
+	PYTHONPATH=tests $(PYTHON) scripts/bench.py $(BENCH_FLAGS)
 
 # Installing into the running system (no DESTDIR) into a directory of the
 # dynamic linker's cache (/usr/local/lib on Debian): refresh the cache, so
@@ -315,17 +241,43 @@ bench: deps
 refresh_linker_cache = if [ -z '$(DESTDIR)' ] && \
 	$(LDCONFIG) -vN 2>/dev/null | cut -d: -f1 | grep -qxF '$(LIBDIR)'; then $(LDCONFIG); fi
 
-install: $(LIB) $(COMMAND) $(MANPAGE)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(LIB) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/hpgshim \
+		$(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libhpgshim.so
-	install -m 0755 $(COMMAND) $(DESTDIR)$(BINDIR)/hpgshim
+	install -m 0755 $(INSTALLED_COMMAND) $(DESTDIR)$(BINDIR)/hpgshim
+	install -m 0755 $(DOCTOR) $(DESTDIR)$(INSTALLED_DOCTOR)
 	install -m 0644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
 	$(refresh_linker_cache)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libhpgshim.so $(DESTDIR)$(BINDIR)/hpgshim \
-		$(DESTDIR)$(MANDIR)/man1/hpgshim.1
+		$(DESTDIR)$(INSTALLED_DOCTOR) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
+	rmdir $(DESTDIR)$(LIBEXECDIR)/hpgshim 2>/dev/null || true
 	$(refresh_linker_cache)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- The Debian package -------------------------------------------------------
+#
+# debian/ builds with debhelper.  Its version is shim/version.h's: make deb
+# copies the sources into build/deb/hpgshim-VERSION/, writes
+# debian/changelog there, runs dpkg-buildpackage, and moves the .deb to
+# build/.  Nothing is written into the source tree.
+VERSION  := $(shell sed -n 's/^\#define HPGSHIM_VERSION "\(.*\)"$$/\1/p' shim/version.h)
+DEB_SRC  := $(BUILD)/deb/hpgshim-$(VERSION)
+DEB_DATE  = $(shell date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})
+DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' debian/control)
+
+deb: deps
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	cp -R Makefile README.md debian doctor docs mk scripts shim $(DEB_SRC)/
+	printf '%s\n' 'hpgshim ($(VERSION)) unstable; urgency=medium' '' \
+		'  * hpgshim $(VERSION), from shim/version.h.' '' \
+		' -- $(DEB_MAINTAINER)  $(DEB_DATE)' > $(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && env -u BUILD -u PREFIX -u DESTDIR -u LIBDIR -u BINDIR -u MANDIR \
+		-u LIBEXECDIR -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		dpkg-buildpackage -b -us -uc --no-sign
+	mv $(BUILD)/deb/hpgshim_$(VERSION)_*.deb $(BUILD)/

@@ -32,27 +32,18 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests"))
+# The harness is tests/harness, a package: `make bench` runs this script
+# with PYTHONPATH=tests.
+from harness import PSQL, run, scrub
+from harness.pgserver import PG_BIN
+from harness.stack import Stack, running_stack
 
-from harness import (  # noqa: E402
-    PSQL,
-    HerokuApiStandIn,
-    PgServer,
-    make_test_pki,
-    new_api_token,
-    new_password,
-    run,
-    scrub,
-)
-from harness.pgserver import PG_BIN  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 SHIM = REPO_ROOT / "build" / "libhpgshim.so"
 # What the bench compiles, and where an `npm install --prefix` puts the CLI.
@@ -166,23 +157,22 @@ class Bench:
     """The running services, app bench-app, and the environments to run
     programs in, with and without the shim."""
 
-    def __init__(self, work_dir: Path, pg: PgServer, api: HerokuApiStandIn, ca_cert: Path,
-                 token: str):
-        self.work_dir = work_dir
-        self.pg = pg
-        self.api = api
-        self.ca_cert = ca_cert
-        self.token = token
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.work_dir = stack.work_dir
+        self.pg = stack.pg
+        self.api = stack.api
+        self.ca_cert = stack.pki.ca_cert
+        self.token = stack.token
         # Never printed: a failing program's output is scrubbed of these.
-        self.secrets = [token]
-        self.password = None
+        self.secrets = stack.secrets
+        self.database = None
         self._dirs_made = 0
-        self.home = self.private_dir("home")
 
     @property
     def url(self) -> str:
         """DATABASE_URL as Heroku writes it, with the current password."""
-        return self.pg.url(ROLE, self.password, DBNAME)
+        return self.database.url
 
     @property
     def direct_conninfo(self) -> str:
@@ -190,23 +180,17 @@ class Bench:
         return f"{self.url}?sslmode=require"
 
     def create_app(self):
-        self.password = new_password()
-        self.secrets.append(self.password)
-        self.pg.create_app_database(ROLE, self.password, DBNAME)
+        self.database = self.stack.add_app(APP, ROLE, DBNAME)
         tables = "".join(
             f"CREATE TABLE t{n} AS SELECT i, md5(i::text) FROM generate_series(1, 1000) i;\n"
             for n in range(DUMP_TABLES)
         )
         self.pg.admin(f"SET ROLE {ROLE};\n{tables}", dbname=DBNAME)
-        self.api.set_config_var(APP, "DATABASE_URL", self.url)
 
     def rotate(self):
         """A new password in PostgreSQL and in DATABASE_URL, as Heroku's
         credential rotation does."""
-        self.password = new_password()
-        self.secrets.append(self.password)
-        self.pg.set_password(ROLE, self.password)
-        self.api.set_config_var(APP, "DATABASE_URL", self.url)
+        self.stack.rotate(APP)
 
     def private_dir(self, name: str) -> Path:
         path = self.work_dir / name
@@ -219,7 +203,7 @@ class Bench:
 
     def plain_env(self, **extra) -> dict:
         # An empty HOME: no ~/.psqlrc or ~/.netrc; no PG* variables.
-        return {"PATH": PATH, "LANG": "C.UTF-8", "HOME": str(self.home), **extra}
+        return self.stack.plain_env(PATH=PATH, **extra)
 
     def shim_env(self, cache: CacheSetting = CACHE_OFF) -> dict:
         env = self.plain_env(
@@ -694,27 +678,6 @@ def bench_heroku_cli(bench: Bench, settings: Settings, targets: Targets, cli: Pa
 # --- main --------------------------------------------------------------------
 
 
-def start(cleanup: ExitStack) -> Bench:
-    """PostgreSQL, the API stand-in and bench-app, each stopped or removed by
-    `cleanup` however the bench ends."""
-    work_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hpgshim-bench-")))
-    # The server's OS user (when we are root) must reach its files; what is
-    # private (the test CA's key, HOME, caches) lives in 0700 directories.
-    work_dir.chmod(0o755)
-    pki_dir = work_dir / "pki"
-    pki_dir.mkdir(mode=0o700)
-    pki = make_test_pki(pki_dir)
-    pg = PgServer(work_dir, pki)
-    # Registered before start(): a Ctrl-C while the server starts stops it too.
-    cleanup.callback(pg.stop)
-    pg.start()
-    token = new_api_token()
-    api = cleanup.enter_context(HerokuApiStandIn(pki, token))
-    bench = Bench(work_dir, pg, api, pki.ca_cert, token)
-    bench.create_app()
-    return bench
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run, under a minute")
@@ -736,8 +699,9 @@ def main() -> int:
     targets = Targets()
     secrets = []
     try:
-        with ExitStack() as cleanup:
-            bench = start(cleanup)
+        with running_stack(prefix="hpgshim-bench-") as stack:
+            bench = Bench(stack)
+            bench.create_app()
             secrets = bench.secrets
             print(f"services: PostgreSQL 15 on {bench.pg.host}:{bench.pg.port} (TLS only), "
                   f"Heroku API stand-in at {bench.api.url}")

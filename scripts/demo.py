@@ -16,23 +16,14 @@ import re
 import shlex
 import signal
 import sys
-import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 
+# The harness is tests/harness, a package: `make demo` runs this script
+# with PYTHONPATH=tests.
+from harness import run, scrub
+from harness.stack import Stack, running_stack
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests"))
-
-from harness import (  # noqa: E402
-    HerokuApiStandIn,
-    PgServer,
-    make_test_pki,
-    new_api_token,
-    new_password,
-    run,
-    scrub,
-)
-
 SHIM = REPO_ROOT / "build" / "libhpgshim.so"
 # The path as the README's reader types it, from the top of the repository.
 SHIM_AS_TYPED = "build/libhpgshim.so"
@@ -81,33 +72,23 @@ def psql_table(stdout: str) -> list:
 
 
 class Demo:
-    def __init__(self, pg: PgServer, api: HerokuApiStandIn, env: dict, token: str):
-        self.pg = pg
-        self.api = api
-        self.env = env
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.api = stack.api
+        self.env = stack.shim_env(str(SHIM), HPGSHIM_DEBUG="1")
         # run() fails the demo if any of these shows up in a program's output.
-        self.secrets = [token]
-        self.password = None
+        self.secrets = stack.secrets
+        self.database = stack.add_app(APP, ROLE, DBNAME)
 
     @property
     def url(self) -> str:
         """DATABASE_URL, as Heroku writes it, with the current password."""
-        return self.pg.url(ROLE, self.password, DBNAME)
-
-    def create_app(self):
-        """The app's role and database, and its DATABASE_URL."""
-        self.password = new_password()
-        self.secrets.append(self.password)
-        self.pg.create_app_database(ROLE, self.password, DBNAME)
-        self.api.set_config_var(APP, "DATABASE_URL", self.url)
+        return self.database.url
 
     def rotate(self):
         """A new password in PostgreSQL and in DATABASE_URL, as
         `heroku pg:credentials:rotate` does."""
-        self.password = new_password()
-        self.secrets.append(self.password)
-        self.pg.set_password(ROLE, self.password)
-        self.api.set_config_var(APP, "DATABASE_URL", self.url)
+        self.stack.rotate(APP)
 
     def psql(self, *args, shown_args=None):
         """Run psql under the shim, printing the command as a user would type
@@ -214,50 +195,17 @@ def run_steps(demo: Demo):
     expect(api.count() == before, "step 5: the shim should not have asked the API")
 
 
-def start(cleanup: ExitStack, token: str) -> Demo:
-    """PostgreSQL, the API stand-in and demo-app, each stopped or removed by
-    `cleanup` however the demo ends."""
-    base_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hpgshim-demo-")))
-    # The server's OS user (when we are root) must reach its files; the test
-    # CA's key and psql's HOME stay private.
-    base_dir.chmod(0o755)
-    pki_dir, home = base_dir / "pki", base_dir / "home"
-    for path in (pki_dir, home):
-        path.mkdir(mode=0o700)
-
-    pki = make_test_pki(pki_dir)
-    pg = PgServer(base_dir, pki)
-    # Registered before start(): a Ctrl-C while the server starts must stop
-    # it too, and `with PgServer(...)` would only stop a started one.
-    cleanup.callback(pg.stop)
-    pg.start()
-    api = cleanup.enter_context(HerokuApiStandIn(pki, token))
-
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        # An empty HOME: no ~/.psqlrc, ~/.netrc or ~/.postgresqlrc of the
-        # person running the demo changes what it shows.
-        "HOME": str(home),
-        "LD_PRELOAD": str(SHIM),
-        "HEROKU_API_KEY": token,
-        "HEROKU_HOST": api.url,
-        "HPGSHIM_CAINFO": str(pki.ca_cert),
-        "HPGSHIM_DEBUG": "1",
-    }
-    demo = Demo(pg, api, env, token)
-    demo.create_app()
-
-    print(f"PostgreSQL 15 on {pg.host}:{pg.port} (TLS only)")
-    print(f"Heroku API stand-in at {api.url}")
+def introduce(demo: Demo):
+    stack = demo.stack
+    print(f"PostgreSQL 15 on {stack.pg.host}:{stack.pg.port} (TLS only)")
+    print(f"Heroku API stand-in at {stack.api.url}")
     print(f"app {APP}: DATABASE_URL={hide_password(demo.url)}")
     print()
     print(
         "$ export HEROKU_API_KEY=*** "
-        f"HEROKU_HOST={api.url} HPGSHIM_CAINFO={pki.ca_cert} HPGSHIM_DEBUG=1"
+        f"HEROKU_HOST={stack.api.url} HPGSHIM_CAINFO={stack.pki.ca_cert} HPGSHIM_DEBUG=1"
     )
     print()
-    return demo
 
 
 def main() -> int:
@@ -268,12 +216,12 @@ def main() -> int:
     # so that the clean-up runs, as it does for Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
-    token = new_api_token()
-    secrets = [token]
+    secrets = []
     try:
-        with ExitStack() as cleanup:
-            demo = start(cleanup, token)
-            secrets = demo.secrets
+        with running_stack(prefix="hpgshim-demo-") as stack:
+            secrets = stack.secrets
+            demo = Demo(stack)
+            introduce(demo)
             run_steps(demo)
     except DemoFailed as failure:
         print(f"demo: FAILED, {failure}", file=sys.stderr)

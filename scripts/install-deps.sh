@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
 # Install the Debian packages needed to build hpgshim and run its tests.
 #
+#   scripts/install-deps.sh           everything: build, test, package
+#   scripts/install-deps.sh --build   only what building the library and the
+#                                     command needs (action.yml uses it)
+#   scripts/install-deps.sh --demo    what `make demo` needs: the build, a
+#                                     PostgreSQL server, openssl and python3
+#   scripts/install-deps.sh --list [--build | --demo]
+#                                     print the packages, install nothing
+#
 # Safe to run repeatedly: when everything is already installed it does not
 # touch apt at all (no `apt-get update`), so it costs well under a second and
 # can run at the start of every CI job.
 set -euo pipefail
 
-readonly PACKAGES=(
+readonly BUILD_PACKAGES=(
     # Building the shim.
     gcc make pkg-config libc6-dev
     libpq-dev libcurl4-openssl-dev libcjson-dev
-    # Unit tests.
-    libcmocka-dev
-    # Integration tests: a real server, real clients, a test PKI.
+)
+# The demo's services and harness: a real server and Debian's psql, a test
+# PKI, the Python harness.  The tests use them too.
+readonly DEMO_PACKAGES=(
     postgresql-15 postgresql-client-15
     openssl ca-certificates
-    python3 python3-pytest python3-psycopg2
+    python3
+)
+readonly TEST_PACKAGES=(
+    # Unit tests; libssl-dev for the TLS server that rejects credentials in
+    # test_connect_retry.c (libpq reads no error sent before TLS).
+    libcmocka-dev libssl-dev
+    # Integration tests: pytest and real clients.
+    python3-pytest python3-psycopg2
     perl libdbd-pg-perl
     # The client matrix (test_client_matrix.py): more languages' drivers, and
     # patchelf to give a copy of libpq a file name of its own.
@@ -28,7 +44,28 @@ readonly PACKAGES=(
     # Packaging tests: the man page renders and lints cleanly, the README's
     # CI recipes parse.
     man-db mandoc python3-yaml
+    # The Debian package (make deb) and its lint.
+    debhelper dpkg-dev fakeroot lintian
 )
+
+list=false
+if [[ ${1-} == --list ]]; then
+    list=true
+    shift
+fi
+case ${1-} in
+--build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+--demo) PACKAGES=("${BUILD_PACKAGES[@]}" "${DEMO_PACKAGES[@]}") ;;
+"") PACKAGES=("${BUILD_PACKAGES[@]}" "${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+*)
+    echo "usage: install-deps.sh [--list] [--build | --demo]" >&2
+    exit 2
+    ;;
+esac
+if $list; then
+    printf '%s\n' "${PACKAGES[@]}"
+    exit 0
+fi
 
 is_installed() {
     # A removed package can still be known to dpkg ("deinstall ok

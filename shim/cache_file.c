@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_vars.h"
-#include "optlist.h"
+#include "secret.h"
 
 #define CACHE_FILE_MAX 65536
 #define CACHE_FILE_VERSION 1
@@ -24,7 +23,7 @@ static bool private_to_user(const struct stat *st)
 	return st->st_uid == geteuid() && (st->st_mode & 077) == 0;
 }
 
-bool cache_dir_check(const char *dir, struct hpg_error *err)
+bool cache_file_dir_check(const char *dir, struct hpg_error *err)
 {
 	struct stat st;
 	if (lstat(dir, &st) != 0 && errno == ENOENT && mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -49,8 +48,7 @@ char *cache_file_path(const char *dir, const char *key)
 	return path;
 }
 
-/* The whole file, if it is a regular file private to the user. */
-static char *read_private_file(const char *path, size_t *length)
+char *cache_file_read_text(const char *path, size_t *length)
 {
 	*length = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -88,7 +86,7 @@ bool cache_file_read(const struct cjson_api *json, const char *path, struct cred
 	*etag = NULL;
 	*fetched = 0;
 	size_t length = 0;
-	char *text = read_private_file(path, &length);
+	char *text = cache_file_read_text(path, &length);
 	if (text == NULL)
 		return false;
 	cJSON *root = json->cJSON_ParseWithLength(text, length);
@@ -112,7 +110,7 @@ bool cache_file_read(const struct cjson_api *json, const char *path, struct cred
 		*fetched = (time_t)when->valuedouble;
 		*etag = tag ? strdup(tag) : NULL;
 	}
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return ok;
 }
 
@@ -137,24 +135,29 @@ void cache_file_write(const struct cjson_api *json, const char *path,
 	char *text = root && add_fields(json, root, cred, etag) ? json->cJSON_PrintUnformatted(root)
 							       : NULL;
 	if (root != NULL)
-		json_delete_wiped(json, root);
+		secret_json_delete(json, root);
 	if (text == NULL)
 		return;
 
-	char *temporary = NULL;
-	if (asprintf(&temporary, "%s.XXXXXX", path) >= 0) {
-		/* mkostemp creates it 0600; it is renamed over path only when whole. */
-		int fd = mkostemp(temporary, O_CLOEXEC);
-		if (fd >= 0) {
-			size_t length = strlen(text);
-			bool written = write(fd, text, length) == (ssize_t)length;
-			if (close(fd) != 0 || !written || rename(temporary, path) != 0)
-				unlink(temporary);
-		}
-		free(temporary);
-	}
+	cache_file_write_text(path, text);
 	explicit_bzero(text, strlen(text));
 	json->cJSON_free(text);
+}
+
+void cache_file_write_text(const char *path, const char *text)
+{
+	char *temporary = NULL;
+	if (asprintf(&temporary, "%s.XXXXXX", path) < 0)
+		return;
+	/* mkostemp creates it 0600; it is renamed over path only when whole. */
+	int fd = mkostemp(temporary, O_CLOEXEC);
+	if (fd >= 0) {
+		size_t length = strlen(text);
+		bool written = write(fd, text, length) == (ssize_t)length;
+		if (close(fd) != 0 || !written || rename(temporary, path) != 0)
+			unlink(temporary);
+	}
+	free(temporary);
 }
 
 void cache_file_drop(const char *path)

@@ -27,9 +27,9 @@
  * Checks dir as above, creating it (mode 0700) when it does not exist.
  * False with err saying what is wrong and what to do.
  */
-bool cache_dir_check(const char *dir, struct hpg_error *err);
+bool cache_file_dir_check(const char *dir, struct hpg_error *err);
 
-/* The file in dir for a credential_key(); malloc'd. */
+/* The file in dir for a cache_key(); malloc'd. */
 char *cache_file_path(const char *dir, const char *key);
 
 /*
@@ -43,6 +43,15 @@ bool cache_file_read(const struct cjson_api *json, const char *path, struct cred
 /* Writes cred and etag (NULL: none), fetched now, atomically.  Best effort. */
 void cache_file_write(const struct cjson_api *json, const char *path,
 		      const struct credential *cred, const char *etag);
+
+/*
+ * The whole of path (malloc'd, NUL-terminated; wipe it if it may hold a
+ * secret), if it is a regular file private to the user and not over 64 KiB.
+ */
+char *cache_file_read_text(const char *path, size_t *length);
+
+/* Writes text to path as the cache files are written: 0600, whole, renamed into place. */
+void cache_file_write_text(const char *path, const char *text);
 
 /* Deletes path, if it is there. */
 void cache_file_drop(const char *path);

@@ -14,16 +14,21 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct hpg_config config;
 
-long config_parse_seconds(const char *text, long fallback)
+long config_parse_number(const char *text, long fallback, long max)
 {
 	if (text == NULL || text[0] == '\0')
 		return fallback;
 	char *end;
 	errno = 0;
 	long value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 0 || value > 24 * 3600)
+	if (errno != 0 || *end != '\0' || value < 0 || value > max)
 		return fallback;
 	return value;
+}
+
+long config_parse_seconds(const char *text, long fallback)
+{
+	return config_parse_number(text, fallback, 24 * 3600);
 }
 
 /* A copy that stays valid if the program later calls setenv(); a copy
@@ -56,6 +61,10 @@ static void read_environment(void)
 							HPGSHIM_DEFAULT_CACHE_TTL);
 	config.rotation_wait_seconds = config_parse_seconds(getenv("HPGSHIM_ROTATION_WAIT"),
 							    HPGSHIM_DEFAULT_ROTATION_WAIT);
+	config.stale_if_error_seconds = config_parse_seconds(getenv("HPGSHIM_STALE_IF_ERROR"),
+							     HPGSHIM_DEFAULT_STALE_IF_ERROR);
+	config.ratelimit_floor = config_parse_number(getenv("HPGSHIM_RATELIMIT_FLOOR"),
+						     HPGSHIM_DEFAULT_RATELIMIT_FLOOR, 1000000);
 	debug_enable(config.debug);
 }
 

@@ -13,6 +13,11 @@
  *                       unset: none.  Its files hold database passwords.
  *   HPGSHIM_ROTATION_WAIT  seconds to wait for a rejected credential's config
  *                       var to change before the one retry; default 10
+ *   HPGSHIM_STALE_IF_ERROR  seconds old a held credential may be and still be
+ *                       used when the API fails for a transient reason; default
+ *                       86400; 0: never
+ *   HPGSHIM_RATELIMIT_FLOOR  below this RateLimit-Remaining, held credentials
+ *                       are reused for up to 60 s without asking; default 450
  *   HPGSHIM_DEBUG       1: one line per decision on stderr; default 0
  *
  * PGDATABASE and PGSSLMODE are libpq's and are read at each connect, as
@@ -31,6 +36,8 @@ struct hpg_config {
 	long timeout_seconds;
 	long cache_ttl_seconds;
 	long rotation_wait_seconds;
+	long stale_if_error_seconds;	/* 0: no fallback */
+	long ratelimit_floor;		/* 0: never hold back */
 	bool debug;
 	/*
 	 * Memory ran out while copying a variable: the settings above are not
@@ -50,10 +57,30 @@ struct hpg_config {
  */
 #define HPGSHIM_DEFAULT_ROTATION_WAIT 10
 
+/*
+ * When the API fails for a transient reason (a 5xx after its one more try,
+ * a 429, a timeout, no connection, a broken transfer), the credential last
+ * fetched for the same API host, app and config var still opens the
+ * database in all likelihood: Heroku rotates credentials rarely, and a
+ * rotation the shim missed shows as a rejection, which fetches again.  A
+ * day covers an API incident without keeping a credential alive for ever.
+ */
+#define HPGSHIM_DEFAULT_STALE_IF_ERROR 86400
+/*
+ * Heroku's budget is about 4,500 requests an hour per account, shared with
+ * deploys, the dashboard and the CLI.  Below a tenth of it the shim stops
+ * spending on credentials it holds already (HPGSHIM_FLOOR_REUSE_SECONDS).
+ */
+#define HPGSHIM_DEFAULT_RATELIMIT_FLOOR 450
+#define HPGSHIM_FLOOR_REUSE_SECONDS 60
+
 /* The configuration, read from the environment on first call. */
 const struct hpg_config *config_get(void);
 
-/* A non-negative whole number of seconds from text, or fallback. Pure; tested. */
+/* A non-negative whole number of seconds (at most a day) from text, or fallback. Pure; tested. */
 long config_parse_seconds(const char *text, long fallback);
+
+/* A non-negative whole number up to max from text, or fallback. Pure; tested. */
+long config_parse_number(const char *text, long fallback, long max);
 
 #endif

@@ -13,14 +13,40 @@
 struct record {
 	struct record *next;
 	const PGconn *conn;
-	char *error;		/* shim's message, or NULL */
-	char *origin;		/* key of the credential it was made with, or NULL */
-	bool pending;		/* an attempt the program drives is under way */
+	char *error;			/* shim's message, or NULL */
+	struct conn_origin origin;	/* origin.key is NULL for an error connection */
+	enum conn_attempt attempt;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct record *records;
 static int record_count;	/* read without the lock by conn_registry_empty() */
+
+void conn_registry_origin_free(struct conn_origin *origin)
+{
+	free(origin->key);
+	free(origin->placeholder);
+	free(origin->connect_timeout);
+	credential_free(&origin->given);
+	*origin = (struct conn_origin)CONN_ORIGIN_INIT;
+}
+
+static bool copy_string(char **dst, const char *src)
+{
+	*dst = NULL;
+	return src == NULL || (*dst = strdup(src)) != NULL;
+}
+
+static bool origin_copy(struct conn_origin *dst, const struct conn_origin *src)
+{
+	*dst = (struct conn_origin){ .names_server = src->names_server };
+	if (copy_string(&dst->key, src->key) && copy_string(&dst->placeholder, src->placeholder) &&
+	    copy_string(&dst->connect_timeout, src->connect_timeout) &&
+	    credential_copy(&dst->given, &src->given))
+		return true;
+	conn_registry_origin_free(dst);
+	return false;
+}
 
 bool conn_registry_empty(void)
 {
@@ -47,18 +73,17 @@ static struct record *find_or_add(const PGconn *conn)
 	return r;
 }
 
-static bool set_field(const PGconn *conn, size_t field_offset, const char *value)
+bool conn_registry_set_error(const PGconn *conn, const char *message)
 {
-	char *copy = strdup(value);
+	char *copy = strdup(message);
 	if (copy == NULL)
 		return false;
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
 	struct record *r = find_or_add(conn);
 	if (r != NULL) {
-		char **field = (char **)((char *)r + field_offset);
-		free(*field);
-		*field = copy;
+		free(r->error);
+		r->error = copy;
 	}
 	pthread_mutex_unlock(&lock);
 	if (r == NULL)
@@ -66,28 +91,53 @@ static bool set_field(const PGconn *conn, size_t field_offset, const char *value
 	return r != NULL;
 }
 
-bool conn_registry_set_error(const PGconn *conn, const char *message)
+bool conn_registry_set_origin(const PGconn *conn, const struct conn_origin *origin,
+			      enum conn_attempt attempt)
 {
-	return set_field(conn, offsetof(struct record, error), message);
-}
-
-bool conn_registry_set_origin(const PGconn *conn, const char *key, bool pending)
-{
-	if (!set_field(conn, offsetof(struct record, origin), key))
+	struct conn_origin copy;
+	if (!origin_copy(&copy, origin))
 		return false;
-	if (pending)
-		conn_registry_mark_pending(conn);
-	return true;
+	fork_safety_register(&lock);
+	pthread_mutex_lock(&lock);
+	struct record *r = find_or_add(conn);
+	if (r != NULL) {
+		conn_registry_origin_free(&r->origin);
+		r->origin = copy;
+		r->attempt = attempt;
+	}
+	pthread_mutex_unlock(&lock);
+	if (r == NULL)
+		conn_registry_origin_free(&copy);
+	return r != NULL;
 }
 
-void conn_registry_mark_pending(const PGconn *conn)
+bool conn_registry_set_given(const PGconn *conn, const struct credential *given)
+{
+	struct credential copy;
+	if (!credential_copy(&copy, given))
+		return false;
+	bool set = false;
+	pthread_mutex_lock(&lock);
+	struct record *r = find(conn);
+	if (r != NULL && r->origin.key != NULL) {
+		credential_free(&r->origin.given);
+		r->origin.given = copy;
+		set = true;
+	}
+	pthread_mutex_unlock(&lock);
+	if (!set)
+		credential_free(&copy);
+	return set;
+}
+
+void conn_registry_set_attempt(const PGconn *conn, enum conn_attempt attempt)
 {
 	if (conn_registry_empty())
 		return;
 	pthread_mutex_lock(&lock);
 	struct record *r = find(conn);
-	if (r != NULL && r->origin != NULL)
-		r->pending = true;
+	if (r != NULL && r->origin.key != NULL)
+		r->attempt = attempt;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -102,19 +152,22 @@ const char *conn_registry_error(const PGconn *conn)
 	return message;
 }
 
-char *conn_registry_take_pending(const PGconn *conn)
+enum conn_attempt conn_registry_take_attempt(const PGconn *conn, struct conn_origin *origin)
 {
+	*origin = (struct conn_origin)CONN_ORIGIN_INIT;
 	if (conn_registry_empty())
-		return NULL;
+		return ATTEMPT_NONE;
 	pthread_mutex_lock(&lock);
 	struct record *r = find(conn);
-	char *key = NULL;
-	if (r != NULL && r->pending) {
-		r->pending = false;
-		key = strdup(r->origin);
+	enum conn_attempt attempt = ATTEMPT_NONE;
+	if (r != NULL && r->attempt != ATTEMPT_NONE) {
+		/* Out of memory: as if no attempt were pending (no recovery, no harm). */
+		if (origin_copy(origin, &r->origin))
+			attempt = r->attempt;
+		r->attempt = ATTEMPT_NONE;
 	}
 	pthread_mutex_unlock(&lock);
-	return key;
+	return attempt;
 }
 
 void conn_registry_forget(const PGconn *conn)
@@ -128,7 +181,7 @@ void conn_registry_forget(const PGconn *conn)
 			continue;
 		*link = r->next;
 		free(r->error);
-		free(r->origin);
+		conn_registry_origin_free(&r->origin);
 		free(r);
 		__atomic_sub_fetch(&record_count, 1, __ATOMIC_RELEASE);
 		break;

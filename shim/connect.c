@@ -7,15 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "api_budget.h"
+#include "call_target.h"
 #include "conn_registry.h"
 #include "conninfo_merge.h"
-#include "credential_store.h"
+#include "cache.h"
 #include "credential_fetch.h"
 #include "debug.h"
+#include "monotonic.h"
 #include "placeholder.h"
-#include "resolved_targets.h"
+#include "reset.h"
+#include "reconnect_targets.h"
 #include "retry_policy.h"
 #include "single_flight.h"
 
@@ -23,7 +26,7 @@
 struct resolution {
 	struct placeholder ph;
 	bool names_server;		/* the caller's dbname is kept */
-	char *cache_key;		/* credential_key(): API host, app, config var */
+	char *cache_key;		/* cache_key(): API host, app, config var */
 	struct credential cred;
 	struct optlist options;		/* what the real libpq gets */
 };
@@ -48,15 +51,22 @@ static void describe_failure(const struct placeholder *ph, const struct hpg_erro
 {
 	int n;
 	if (ph->app != NULL && ph->config_var != NULL)
-		n = asprintf(message, "hpgshim: cannot get config var %s of Heroku app \"%s\": %s\n",
-			     ph->config_var, ph->app, why->text);
+		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get config var %s of Heroku app "
+			     "\"%s\": %s\n", ph->config_var, ph->app, why->text);
 	else if (ph->app != NULL)
-		n = asprintf(message, "hpgshim: cannot get a config var of Heroku app \"%s\": %s\n",
-			     ph->app, why->text);
+		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get a config var of Heroku app "
+			     "\"%s\": %s\n", ph->app, why->text);
 	else
-		n = asprintf(message, "hpgshim: %s\n", why->text);
+		n = asprintf(message, HPG_MESSAGE_PREFIX "%s\n", why->text);
 	if (n < 0)
 		*message = NULL;
+}
+
+/* A user's message as a debug line: hpg_debug() adds the prefix again. */
+static void debug_message(const char *message)
+{
+	const char *text = message + strlen(HPG_MESSAGE_PREFIX);
+	hpg_debug("%.*s", (int)strcspn(text, "\n"), text);
 }
 
 /*
@@ -85,37 +95,73 @@ struct fetch_job {
 	long timeout_ms;
 };
 
+/*
+ * Stale-if-error.  When the API fails for a reason that passes (a 5xx after
+ * its one more try, a 429, a timeout, no connection, a broken transfer),
+ * the credential held for the same key, not rejected since and at most
+ * HPGSHIM_STALE_IF_ERROR seconds old, very likely still opens the database,
+ * as a DATABASE_URL copied out of the config var would: use it.  If the
+ * server rejects it, retry_once() runs as for any credential.  Never for a
+ * fresh fetch: the credential held has just failed.
+ */
+static bool fall_back(const struct fetch_job *job, struct credential *out,
+		      const struct hpg_error *why)
+{
+	const struct hpg_config *config = job->ctx->config;
+	long age = 0;
+	if (job->fresh || config->stale_if_error_seconds <= 0 ||
+	    !cache_get_held(config, job->r->cache_key, config->stale_if_error_seconds, out, &age))
+		return false;
+	hpg_debug("falling back to the credential held for %s/%s, fetched %ld s ago "
+		  "(HPGSHIM_STALE_IF_ERROR=%ld), because %s", job->r->ph.app, job->r->ph.config_var,
+		  age, config->stale_if_error_seconds, why->text);
+	return true;
+}
+
 static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *err)
 {
 	const struct fetch_job *job = arg;
 	const struct hpg_config *config = job->ctx->config;
 	struct credential held = CREDENTIAL_INIT;
 	char *etag = NULL;
+	struct fetch_result result = FETCH_RESULT_INIT;
+	bool ok = false, unavailable = true;
 	*out = (struct credential)CREDENTIAL_INIT;
-	/* A miss (or no memory for a copy) leaves held empty and etag NULL:
-	 * the request is then unconditional. */
-	if (!job->fresh)
-		(void)store_get_validator(config, job->r->cache_key, &held, &etag);
 
-	struct fetch_settings settings = {
-		.heroku_host = config->heroku_host,
-		.token = config->token,
-		.cainfo = config->cainfo,
-		.if_none_match = etag,
-		.timeout_ms = job->timeout_ms,
-	};
-	struct fetch_result result;
-	bool ok = credential_fetch(job->ctx->pq, &settings, job->r->ph.app, job->r->ph.config_var,
-				   &result, err);
+	long wait = api_budget_wait_seconds(config);
+	if (wait > 0) {
+		hpg_error_set(err, "the Heroku API asked for no request for another %ld s (HTTP 429 "
+			      "with Retry-After); try again then, or cache credentials with "
+			      "HPGSHIM_CACHE_TTL", wait);
+	} else {
+		/* A miss (or no memory for a copy) leaves held empty and etag
+		 * NULL: the request is then unconditional. */
+		if (!job->fresh)
+			(void)cache_get_validator(config, job->r->cache_key, &held, &etag);
+		struct fetch_settings settings = {
+			.heroku_host = config->heroku_host,
+			.token = config->token,
+			.cainfo = config->cainfo,
+			.if_none_match = etag,
+			.timeout_ms = job->timeout_ms,
+		};
+		credential_fetch_fn *fetch = job->ctx->fetch ? job->ctx->fetch : credential_fetch;
+		ok = fetch(job->ctx->pq, &settings, job->r->ph.app, job->r->ph.config_var,
+			   &result, err);
+		api_budget_note(config, result.ratelimit_remaining, result.retry_after_seconds);
+		unavailable = !ok && result.unavailable;
+	}
 	if (ok && result.not_modified) {
 		hpg_debug("HTTP 304: the credential held is current");
-		store_put(config, job->r->cache_key, &held, etag);
+		cache_put(config, job->r->cache_key, &held, etag);
 		*out = held;
 		held = (struct credential)CREDENTIAL_INIT;
 	} else if (ok) {
-		store_put(config, job->r->cache_key, &result.cred, result.etag);
+		cache_put(config, job->r->cache_key, &result.cred, result.etag);
 		*out = result.cred;
 		result.cred = (struct credential)CREDENTIAL_INIT;
+	} else if (unavailable) {
+		ok = fall_back(job, out, err);
 	}
 	credential_free(&held);
 	free(etag);
@@ -132,9 +178,18 @@ static bool obtain_credential(const struct connect_context *ctx, const struct op
 			      struct resolution *r, bool fresh, struct hpg_error *err)
 {
 	credential_free(&r->cred);
-	if (!fresh && store_get_fresh(ctx->config, r->cache_key, &r->cred)) {
+	if (!fresh && cache_get_fresh(ctx->config, r->cache_key, &r->cred)) {
 		hpg_debug("credential for %s/%s from the cache (HPGSHIM_CACHE_TTL=%ld)",
 			  r->ph.app, r->ph.config_var, ctx->config->cache_ttl_seconds);
+		return true;
+	}
+	/* The account's budget runs low: what is held is good enough for a while. */
+	long remaining = -1, age = 0;
+	if (!fresh && api_budget_low(ctx->config, &remaining) &&
+	    cache_get_held(ctx->config, r->cache_key, HPGSHIM_FLOOR_REUSE_SECONDS, &r->cred, &age)) {
+		hpg_debug("RateLimit-Remaining %ld is below HPGSHIM_RATELIMIT_FLOOR=%ld: reusing the "
+			  "credential for %s/%s fetched %ld s ago", remaining,
+			  ctx->config->ratelimit_floor, r->ph.app, r->ph.config_var, age);
 		return true;
 	}
 	struct fetch_job job = { ctx, r, fresh, fetch_timeout_ms(ctx, request, r) };
@@ -173,7 +228,7 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 	hpg_debug("%s: placeholder seen", ctx->entry_point);
 	if (!placeholder_parse(ctx->pq, placeholder, &r->ph, err))
 		return false;
-	r->cache_key = credential_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
+	r->cache_key = cache_key(ctx->config->heroku_host, r->ph.app, r->ph.config_var);
 	if (r->cache_key == NULL) {
 		hpg_error_set(err, "out of memory");
 		return false;
@@ -184,7 +239,7 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 			      "settings it could not read: restart the program");
 		return false;
 	}
-	if (!store_usable(ctx->config, err))
+	if (!cache_usable(ctx->config, err))
 		return false;
 	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
 }
@@ -198,7 +253,7 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
  */
 static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 {
-	const char *fallback = "hpgshim: out of memory\n";
+	const char *fallback = HPG_MESSAGE_PREFIX "out of memory\n";
 	if (message == NULL)
 		message = fallback;
 	char *option = strndup(message, strcspn(message, "\n"));
@@ -208,14 +263,14 @@ static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 	free(option);
 	if (conn != NULL)
 		conn_registry_set_error(conn, message);
-	hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+	debug_message(message);
 	return conn;
 }
 
-PGconn *placeholder_out_of_memory(const struct connect_context *ctx)
+PGconn *connect_out_of_memory(const struct connect_context *ctx)
 {
-	return error_conn(ctx->pq, "hpgshim: out of memory while reading the connection's "
-			  "options\n");
+	return error_conn(ctx->pq, HPG_MESSAGE_PREFIX "out of memory while reading the "
+			  "connection's options\n");
 }
 
 static PGconn *fail(const struct connect_context *ctx, struct resolution *r,
@@ -233,13 +288,6 @@ static PGconn *connect_options(const struct connect_context *ctx, const struct o
 {
 	return ctx->pq->PQconnectdbParams((const char *const *)options->keywords,
 					  (const char *const *)options->values, 0);
-}
-
-static long monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 /*
@@ -268,8 +316,7 @@ static bool wait_for_rotation(const struct connect_context *ctx, const struct op
 			return false;
 		}
 		long ms = pause_ms < left ? pause_ms : left;
-		struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
-		nanosleep(&pause, NULL);
+		monotonic_sleep_ms(ms);
 		pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
 		if (!obtain_credential(ctx, request, r, true, &err)) {
 			hpg_debug("while waiting: %s", err.text);
@@ -283,6 +330,28 @@ static bool wait_for_rotation(const struct connect_context *ctx, const struct op
 	}
 }
 
+/*
+ * The server rejected the credential and the API cannot give another (it
+ * fails, or asked for no request yet): both halves of the story, since
+ * either alone sends the user the wrong way.  conn is finished.
+ */
+static PGconn *fail_twice(const struct connect_context *ctx, const struct resolution *r,
+			  PGconn *conn, const struct hpg_error *fetch_err)
+{
+	const char *said = ctx->pq->PQerrorMessage(conn);
+	struct hpg_error why;
+	hpg_error_set(&why, "the server rejected the credential (%.*s), and fetching it again "
+		      "failed: %s", (int)strcspn(said, "\n"), said, fetch_err->text);
+	char *message = NULL;
+	describe_failure(&r->ph, &why, &message);
+	PGconn *failed = error_conn(ctx->pq, message);
+	free(message);
+	if (failed == NULL)
+		return conn;
+	ctx->pq->PQfinish(conn);
+	return failed;
+}
+
 /* After a failed synchronous connect: fetch again, maybe retry once. */
 static PGconn *retry_once(const struct connect_context *ctx, const struct optlist *request,
 			  struct resolution *r, PGconn *conn)
@@ -291,7 +360,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	struct credential failed = CREDENTIAL_INIT;
 	struct hpg_error err;
 
-	store_forget(ctx->config, r->cache_key);
+	cache_forget(ctx->config, r->cache_key);
 	if (!credential_copy(&failed, &r->cred))
 		return conn;
 	hpg_debug("connection failed%s; fetching the credential again",
@@ -299,7 +368,7 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	if (!obtain_credential(ctx, request, r, true, &err)) {
 		hpg_debug("no retry: %s", err.text);
 		credential_free(&failed);
-		return conn;
+		return rejected ? fail_twice(ctx, r, conn, &err) : conn;
 	}
 	bool changed = !credential_equal(&failed, &r->cred);
 	if (rejected && !changed)
@@ -318,25 +387,52 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	conn = connect_options(ctx, &r->options);
 	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK) {
 		hpg_debug("the retry failed too; giving up");
-		store_forget(ctx->config, r->cache_key);
+		cache_forget(ctx->config, r->cache_key);
 	}
 	return conn;
 }
 
 /*
- * Remembers what conn was made with: its credential's key, for when a
- * reconnect the program drives fails, and its target, for psql's \c.
+ * Remembers what conn was made with: its origin, for when a connection
+ * attempt the program drives fails (a reset may then rewrite the credential
+ * libpq holds), and its target, for psql's \c.
  */
-static void remember(const struct resolution *r, PGconn *conn, bool pending)
+static void remember(const struct optlist *request, const struct resolution *r, PGconn *conn,
+		     enum conn_attempt attempt)
 {
-	conn_registry_set_origin(conn, r->cache_key, pending);
-	char *placeholder = placeholder_canonical(&r->ph);
-	if (placeholder != NULL)
-		targets_remember(&r->cred, placeholder);
-	free(placeholder);
+	const char *connect_timeout = optlist_get(&r->ph.query, "connect_timeout");
+	/* Borrowed from r and request, but the placeholder: conn_registry_set_origin() copies. */
+	struct conn_origin origin = {
+		.key = r->cache_key,
+		.placeholder = placeholder_canonical(&r->ph),
+		.connect_timeout = connect_timeout ? (char *)connect_timeout
+						   : (char *)optlist_get(request, "connect_timeout"),
+		.names_server = r->names_server,
+		.given = r->cred,
+	};
+	if (origin.placeholder != NULL) {
+		conn_registry_set_origin(conn, &origin, attempt);
+		reconnect_targets_remember(&r->cred, origin.placeholder);
+	}
+	free(origin.placeholder);
 }
 
-PGconn *placeholder_connect(const struct connect_context *ctx, const struct optlist *request,
+bool connect_may_reconnect(void)
+{
+	return reconnect_targets_any();
+}
+
+const char *connect_placeholder_named(const struct optlist *request, const char *pgdatabase,
+				      bool *names_server, char **reconnect)
+{
+	*reconnect = NULL;
+	const char *named = call_target_placeholder(request, pgdatabase, names_server);
+	if (named == NULL && reconnect_targets_any())
+		named = *reconnect = reconnect_targets_match(request);
+	return named;
+}
+
+PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous)
 {
 	struct resolution r = RESOLUTION_INIT;
@@ -352,36 +448,114 @@ PGconn *placeholder_connect(const struct connect_context *ctx, const struct optl
 		conn = ctx->pq->PQconnectStartParams((const char *const *)r.options.keywords,
 						     (const char *const *)r.options.values, 0);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
-			remember(&r, conn, true);
+			remember(request, &r, conn, ATTEMPT_CONNECT);
 		else
-			store_forget(ctx->config, r.cache_key);
+			cache_forget(ctx->config, r.cache_key);
 	} else {
 		conn = connect_options(ctx, &r.options);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
 			conn = retry_once(ctx, request, &r, conn);
 		if (conn != NULL && ctx->pq->PQstatus(conn) == CONNECTION_OK)
-			remember(&r, conn, false);
+			remember(request, &r, conn, ATTEMPT_NONE);
 	}
 	resolution_free(&r);
 	return conn;
 }
 
-void placeholder_attempt_finished(const struct hpg_config *config, const PGconn *conn,
-				  PostgresPollingStatusType status)
+/* --- a reset the program drives (reset.h) ------------------------------------------- */
+
+/*
+ * The credential conn's placeholder names now, fetched unconditionally (the
+ * one the connection holds was rejected): one request.
+ */
+static bool refetch(const struct connect_context *ctx, const struct conn_origin *origin,
+		    struct resolution *r, struct hpg_error *err)
 {
-	char *cache_key = conn_registry_take_pending(conn);
-	if (cache_key == NULL)
-		return;
-	if (status == PGRES_POLLING_FAILED) {
+	struct optlist request = OPTLIST_INIT;
+	bool ok = placeholder_parse(ctx->pq, origin->placeholder, &r->ph, err);
+	if (ok && ((r->cache_key = strdup(origin->key)) == NULL ||
+		   (origin->connect_timeout != NULL &&
+		    !optlist_set(&request, "connect_timeout", origin->connect_timeout)))) {
+		hpg_error_set(err, "out of memory");
+		ok = false;
+	}
+	ok = ok && obtain_credential(ctx, &request, r, true, err);
+	optlist_free(&request);
+	return ok;
+}
+
+/*
+ * A reset of conn failed.  When the server rejected the credential and the
+ * config var holds a new one that fits libpq's buffers, rewrites them and
+ * starts the reset once more: the program, polling on, sees it as one reset
+ * (PGRES_POLLING_WRITING: wait until the new socket, PQsocket(), is
+ * writable).  Otherwise the reset fails as it did, and a rejected
+ * credential is forgotten so that the next connect fetches afresh.
+ */
+static PostgresPollingStatusType reset_failed(const struct connect_context *ctx, PGconn *conn,
+					      const struct conn_origin *origin)
+{
+	const struct libpq_api *pq = ctx->pq;
+	bool rejected = failure_is_credential_rejected(pq->PQerrorMessage(conn));
+	struct resolution r = RESOLUTION_INIT;
+	struct hpg_error err;
+
+	enum reset_case decision = reset_precheck(rejected, &origin->given, pq->PQpass(conn));
+	if (decision == RESET_REWRITE) {
+		if (!refetch(ctx, origin, &r, &err)) {
+			hpg_debug("the reset failed and the credential cannot be fetched: %s", err.text);
+			decision = RESET_NO_NEW_CREDENTIAL;
+		} else {
+			decision = reset_decide(&origin->given, &r.cred, origin->names_server,
+						pq->PQpass(conn), pq->PQuser(conn));
+		}
+	}
+	hpg_debug("a reset failed%s; %s", rejected ? ": the server rejected the credential" : "",
+		  reset_case_text(decision));
+	if (decision != RESET_REWRITE) {
+		/* A credential fetched just now and not the one that failed stays. */
+		if (r.cred.password == NULL || credential_equal(&origin->given, &r.cred)) {
+			hpg_debug("the reset failed; its credential is marked stale, so the next "
+				  "connect fetches afresh");
+			cache_forget(ctx->config, origin->key);
+		}
+		resolution_free(&r);
+		return PGRES_POLLING_FAILED;
+	}
+
+	reset_rewrite(pq->PQpass(conn), r.cred.password);
+	/* reset_decide() saw PQuser() hold the given user, if the user changed. */
+	if (strcmp(origin->given.user, r.cred.user) != 0)
+		reset_rewrite(pq->PQuser(conn), r.cred.user);
+	conn_registry_set_given(conn, &r.cred);
+	reconnect_targets_remember(&r.cred, origin->placeholder);
+	resolution_free(&r);
+	hpg_debug("resetting once more with the new credential");
+	if (!pq->PQresetStart(conn))
+		return PGRES_POLLING_FAILED;
+	conn_registry_set_attempt(conn, ATTEMPT_RESET_AGAIN);
+	return PGRES_POLLING_WRITING;
+}
+
+PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
+						       PGconn *conn,
+						       PostgresPollingStatusType status)
+{
+	struct conn_origin origin;
+	enum conn_attempt attempt = conn_registry_take_attempt(conn, &origin);
+	if (attempt == ATTEMPT_RESET && status == PGRES_POLLING_FAILED) {
+		status = reset_failed(ctx, conn, &origin);
+	} else if (attempt != ATTEMPT_NONE && status == PGRES_POLLING_FAILED) {
 		/* No retry inside the program's own attempt: its next connect fetches. */
 		hpg_debug("a connection attempt the program drives failed; its credential "
 			  "is marked stale");
-		store_forget(config, cache_key);
+		cache_forget(ctx->config, origin.key);
 	}
-	free(cache_key);
+	conn_registry_origin_free(&origin);
+	return status;
 }
 
-PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist *request,
+PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server)
 {
 	struct resolution r = RESOLUTION_INIT;
@@ -392,7 +566,7 @@ PGPing placeholder_ping(const struct connect_context *ctx, const struct optlist 
 		char *message = NULL;
 		describe_failure(&r.ph, &err, &message);
 		if (message != NULL)
-			hpg_debug("%.*s", (int)strcspn(message + 9, "\n"), message + 9);
+			debug_message(message);
 		free(message);
 		resolution_free(&r);
 		return PQPING_NO_ATTEMPT;
@@ -414,7 +588,7 @@ static void set_parsed_option(PQconninfoOption *options, const char *keyword, co
 		}
 }
 
-PQconninfoOption *placeholder_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
+PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char *placeholder,
 					     char **errmsg)
 {
 	struct placeholder ph;

@@ -7,8 +7,6 @@
 
 #include "placeholder.h"
 
-#define DEFAULT_PORT "5432"
-
 const char *sslmode_raise(const char *requested)
 {
 	static const char *const weaker[] = { "disable", "allow", "prefer", NULL };
@@ -48,7 +46,7 @@ bool conninfo_merge(const struct optlist *caller, const struct optlist *query,
 	 * the placeholder itself) cannot stand in for them.
 	 */
 	if (!optlist_set(out, "host", cred->host) ||
-	    !optlist_set(out, "port", cred->port ? cred->port : DEFAULT_PORT) ||
+	    !optlist_set(out, "port", cred->port ? cred->port : CREDENTIAL_DEFAULT_PORT) ||
 	    !optlist_set(out, "user", cred->user) ||
 	    !optlist_set(out, "password", cred->password) ||
 	    !optlist_set(out, "dbname", cred->dbname ? cred->dbname : cred->user))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "optlist.h"
+#include "secret.h"
 
 #define CREDENTIAL_FIELDS(X) X(host) X(port) X(user) X(password) X(dbname)
 
@@ -69,14 +70,14 @@ bool credential_from_url(const struct libpq_api *pq, const char *url,
 	return false;
 }
 
-static bool same(const char *a, const char *b)
+bool credential_field_equal(const char *a, const char *b)
 {
 	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
 }
 
 bool credential_equal(const struct credential *a, const struct credential *b)
 {
-#define SAME(field) same(a->field, b->field) &&
+#define SAME(field) credential_field_equal(a->field, b->field) &&
 	return CREDENTIAL_FIELDS(SAME) true;
 #undef SAME
 }

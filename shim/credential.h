@@ -20,6 +20,9 @@ struct credential {
 	char *dbname;	/* NULL: libpq's default (the user name) */
 };
 
+/* The port of a credential that names none: libpq's default. */
+#define CREDENTIAL_DEFAULT_PORT "5432"
+
 #define CREDENTIAL_INIT {NULL, NULL, NULL, NULL, NULL}
 
 /*
@@ -31,6 +34,9 @@ bool credential_from_url(const struct libpq_api *pq, const char *url,
 			 struct credential *out, struct hpg_error *err);
 
 bool credential_equal(const struct credential *a, const struct credential *b);
+
+/* Whether two values of a credential's field are equal: NULL (unset) equals only NULL. */
+bool credential_field_equal(const char *a, const char *b);
 bool credential_copy(struct credential *dst, const struct credential *src);
 void credential_free(struct credential *cred);
 

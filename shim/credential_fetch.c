@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
-#include <time.h>
 
-#include "api_handle.h"
-#include "config_vars.h"
+#include "api_answer.h"
 #include "debug.h"
 #include "heroku_api.h"
-#include "optlist.h"
+#include "monotonic.h"
+#include "secret.h"
 
 /* The pause before the one more try: 250 ms plus up to 250 ms of jitter, so
  * that a fleet of CI jobs hit by the same outage does not come back at once. */
@@ -25,21 +24,13 @@ bool fetch_should_try_again(bool answered, long status, bool transient)
 	return answered ? status >= 500 && status <= 599 : transient;
 }
 
-static long monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static long pause_with_jitter(void)
 {
 	unsigned int random = 0;
 	if (getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
 		random = (unsigned int)monotonic_ms();
 	long ms = RETRY_PAUSE_MS + (long)(random % RETRY_JITTER_MS);
-	struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
-	nanosleep(&pause, NULL);
+	monotonic_sleep_ms(ms);
 	return ms;
 }
 
@@ -50,7 +41,7 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 {
 	*out = (struct credential)CREDENTIAL_INIT;
 	char *url = NULL;
-	if (!config_vars_lookup(json, res->body, res->length, config_var, &url, err))
+	if (!api_answer_config_var(json, res->body, res->length, config_var, &url, err))
 		return false;
 	struct hpg_error why;
 	bool ok = credential_from_url(pq, url, out, &why);
@@ -110,8 +101,10 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 		.if_none_match = settings->if_none_match,
 		.timeout_ms = settings->timeout_ms,
 	};
-	struct api_response res;
+	struct api_response res = API_RESPONSE_INIT;
 	bool ok = request_with_one_more_try(curl, &req, &res, err);
+	bool unavailable = !ok && (res.transient || res.timed_out);
+	long retry_after = 0, budget_left = res.ratelimit_remaining;
 	if (ok) {
 		char remaining[48] = "";
 		if (res.ratelimit_remaining >= 0)
@@ -126,16 +119,27 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 			out->etag = res.etag;
 			res.etag = NULL;
 		} else {
-			char *id = heroku_error_id(json, res.body, res.length);
+			char *id = api_answer_error_id(json, res.body, res.length);
 			api_status_explain(res.status, res.sent_credentials, app, id, err);
 			free(id);
+			unavailable = res.status == 429 || (res.status >= 500 && res.status <= 599);
+			if (res.status == 429)
+				retry_after = res.retry_after_seconds;
+			if (retry_after > 0)
+				hpg_error_set(err, "the Heroku API rate limit is spent (HTTP 429); it asks "
+					      "for no request for %ld s (Retry-After): try again then, or "
+					      "cache credentials with HPGSHIM_CACHE_TTL", retry_after);
 			ok = false;
 		}
 		api_response_free(&res);
 	}
 	free(base_url);
-	if (!ok)
+	if (!ok) {
 		fetch_result_free(out);
+		out->unavailable = unavailable;
+		out->retry_after_seconds = retry_after;
+	}
+	out->ratelimit_remaining = budget_left;
 	return ok;
 }
 

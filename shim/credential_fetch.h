@@ -27,14 +27,32 @@ struct fetch_result {
 	bool not_modified;	/* HTTP 304: the credential held is current; cred is empty */
 	struct credential cred;
 	char *etag;		/* malloc'd, or NULL */
+	/*
+	 * What the API said about itself, set on failure too.  unavailable: the
+	 * fetch failed for a reason that passes (a 5xx after its one more try, a
+	 * 429, a timeout, no connection, a broken transfer), not for an answer
+	 * (401, 403, 404, a missing config var, a malformed body) nor a TLS
+	 * verification failure or a refused HEROKU_HOST.
+	 */
+	bool unavailable;
+	long retry_after_seconds;	/* a 429's Retry-After, or 0 */
+	long ratelimit_remaining;	/* the answer's RateLimit-Remaining, or -1 */
 };
 
-#define FETCH_RESULT_INIT {false, CREDENTIAL_INIT, NULL}
+#define FETCH_RESULT_INIT { .cred = CREDENTIAL_INIT, .ratelimit_remaining = -1 }
 
-/* Fills *out (release with fetch_result_free()), or err with the reason. */
+/*
+ * Fills *out (release with fetch_result_free()), or err with the reason and
+ * out's unavailable, retry_after_seconds and ratelimit_remaining.
+ */
 bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *settings,
 		      const char *app, const char *config_var, struct fetch_result *out,
 		      struct hpg_error *err);
+
+/* credential_fetch's shape: struct connect_context names the one it uses (tests replace it). */
+typedef bool credential_fetch_fn(const struct libpq_api *pq, const struct fetch_settings *settings,
+				 const char *app, const char *config_var, struct fetch_result *out,
+				 struct hpg_error *err);
 
 void fetch_result_free(struct fetch_result *result);
 

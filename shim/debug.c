@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
+
 static bool enabled;
 
 void debug_enable(bool on)
@@ -20,7 +22,7 @@ void hpg_debug(const char *format, ...)
 	if (!__atomic_load_n(&enabled, __ATOMIC_ACQUIRE))
 		return;
 
-	char line[1024] = "hpgshim: ";
+	char line[1024] = HPG_MESSAGE_PREFIX;
 	size_t prefix = strlen(line);
 	va_list ap;
 	va_start(ap, format);

@@ -9,49 +9,10 @@
 #include <stddef.h>
 
 #include "elf_needed.h"
-#include "hooked.h"
+#include "glibc_dl.h"
+#include "hooks.h"
 
 #define HOOK __attribute__((visibility("default")))
-
-typedef void *dlopen_fn(const char *file, int mode);
-typedef void *dlsym_fn(void *handle, const char *name);
-
-/*
- * glibc's functions, by version: dlsym itself cannot look them up without
- * coming back here.  2.34 moved them into libc; 2.2.5 is the older name.
- */
-static void *glibc_function(const char *name)
-{
-	void *found = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
-	return found ? found : dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
-}
-
-static dlsym_fn *glibc_dlsym(void)
-{
-	static dlsym_fn *real;
-	dlsym_fn *fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-	if (fn == NULL) {
-		fn = (dlsym_fn *)glibc_function("dlsym");
-		__atomic_store_n(&real, fn, __ATOMIC_RELEASE);
-	}
-	return fn;
-}
-
-static dlopen_fn *glibc_dlopen(void)
-{
-	static dlopen_fn *real;
-	dlopen_fn *fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-	if (fn == NULL) {
-		fn = (dlopen_fn *)glibc_function("dlopen");
-		__atomic_store_n(&real, fn, __ATOMIC_RELEASE);
-	}
-	return fn;
-}
-
-void *real_dlsym(void *handle, const char *name)
-{
-	return glibc_dlsym()(handle, name);
-}
 
 /* Whether address lies in an object other than the shim. */
 static bool outside_shim(const void *address)

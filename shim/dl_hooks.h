@@ -17,7 +17,6 @@
 #ifndef HPGSHIM_DL_HOOKS_H
 #define HPGSHIM_DL_HOOKS_H
 
-/* glibc's own dlsym, for the shim's lookups (never NULL on glibc). */
-void *real_dlsym(void *handle, const char *name);
+/* The hooks are exported, not called: the shim's own lookups use glibc_dl.h. */
 
 #endif

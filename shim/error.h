@@ -16,6 +16,9 @@
 #ifndef HPGSHIM_ERROR_H
 #define HPGSHIM_ERROR_H
 
+/* What begins every message the shim writes: errors and debug lines. */
+#define HPG_MESSAGE_PREFIX "hpgshim: "
+
 struct hpg_error {
 	char text[768];
 };

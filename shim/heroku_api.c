@@ -4,12 +4,16 @@
 #define _GNU_SOURCE
 #include "heroku_api.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
 
-#include "optlist.h"
+#include "fork_safety.h"
+#include "secret.h"
 #include "version.h"
 
 /* Heroku's API answers at api.heroku.com; its staging hosts below it. */
@@ -198,13 +202,6 @@ static int watch_headers(CURL *handle, curl_infotype type, char *data, size_t si
 	return 0;
 }
 
-static void slist_free_wiped(const struct curl_api *curl, struct curl_slist *list)
-{
-	for (struct curl_slist *item = list; item != NULL; item = item->next)
-		explicit_bzero(item->data, strlen(item->data));
-	curl->curl_slist_free_all(list);
-}
-
 /* Appends "Name: value" to headers; false when out of memory. */
 static bool add_header(const struct curl_api *curl, struct curl_slist **headers,
 		       const char *name, const char *value)
@@ -228,7 +225,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE] = "";
 	struct body_sink sink = { out, false };
-	bool ok = false, transient = false;
+	bool ok = false, transient = false, timed_out = false;
 
 	*out = (struct api_response)API_RESPONSE_INIT;
 	/* Forget the last request's options; keep its connection and TLS session. */
@@ -299,6 +296,13 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
 	if (rc == CURLE_OK) {
 		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
+		/* libcurl reads both forms, delta-seconds and an HTTP date. */
+		curl_off_t retry_after = 0;
+		if (curl->curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+		    retry_after > 0)
+			out->retry_after_seconds = retry_after > HEROKU_API_RETRY_AFTER_MAX
+							   ? HEROKU_API_RETRY_AFTER_MAX
+							   : (long)retry_after;
 		ok = true;
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
@@ -315,14 +319,16 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
 	}
 	transient = !ok && transient_failure(rc) && !sink.too_large;
+	timed_out = !ok && rc == CURLE_OPERATION_TIMEDOUT;
 done:
-	slist_free_wiped(curl, headers);
+	secret_slist_free(curl, headers);
 	secret_free(auth);
 	free(url);
 	curl->curl_free(escaped_app);
 	if (!ok) {
 		api_response_free(out);
 		out->transient = transient;
+		out->timed_out = timed_out;
 	}
 	return ok;
 }
@@ -368,4 +374,45 @@ void api_status_explain(long status, bool sent_credentials, const char *app,
 			      "hpgshim does not follow; check HEROKU_HOST", status);
 	else
 		hpg_error_set(err, "unexpected answer from the Heroku API (HTTP %ld%s)", status, id);
+}
+
+/* --- the process's handle, reused (heroku_api.h) --------------------------- */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static CURL *idle;	/* the handle kept for reuse, when not lent out */
+static pid_t idle_owner;	/* the process that made it */
+/* A handle inherited across fork(), abandoned (see api_handle.h) but still
+ * pointed to: it is the parent's, not a leak of the child's.  volatile,
+ * because nothing reads it and the compiler would drop the stores. */
+static CURL *volatile inherited;
+
+CURL *api_handle_acquire(const struct curl_api *curl)
+{
+	fork_safety_register(&lock);
+	pthread_mutex_lock(&lock);
+	CURL *handle = idle;
+	if (handle != NULL && idle_owner != getpid()) {
+		inherited = handle;
+		handle = NULL;
+	}
+	idle = NULL;
+	pthread_mutex_unlock(&lock);
+	return handle != NULL ? handle : curl->curl_easy_init();
+}
+
+void api_handle_release(const struct curl_api *curl, CURL *handle)
+{
+	pthread_mutex_lock(&lock);
+	CURL *extra = NULL;
+	if (idle == NULL || idle_owner != getpid()) {
+		if (idle != NULL)
+			inherited = idle;
+		idle = handle;
+		idle_owner = getpid();
+	} else {
+		extra = handle; /* another thread's handle is kept already */
+	}
+	pthread_mutex_unlock(&lock);
+	if (extra != NULL)
+		curl->curl_easy_cleanup(extra);
 }

@@ -17,6 +17,9 @@
 
 #define HEROKU_API_DEFAULT_BASE "https://api.heroku.com"
 #define HEROKU_API_BODY_MAX (1024 * 1024)
+/* The longest Retry-After believed: the budget refills within an hour, and
+ * a wrong header must not stop a fleet for longer. */
+#define HEROKU_API_RETRY_AFTER_MAX 3600
 
 /*
  * The API's base URL from HEROKU_HOST, as the Heroku CLI reads it: unset or
@@ -40,14 +43,16 @@ struct api_response {
 	long status;		/* HTTP status, 0 when no answer came */
 	bool sent_credentials;	/* whether an Authorization header went out */
 	bool transient;		/* no answer, for a reason one more try may mend */
+	bool timed_out;		/* no answer within req->timeout_ms */
 	char *body;		/* malloc'd, NUL-terminated; api_response_free() wipes it */
 	size_t length;
 	char *etag;		/* the ETag header, malloc'd, or NULL */
 	long ratelimit_remaining;	/* the RateLimit-Remaining header, or -1 */
+	long retry_after_seconds;	/* Retry-After (seconds or a date; at most HEROKU_API_RETRY_AFTER_MAX), or 0 */
 	double seconds;		/* total time of the request */
 };
 
-#define API_RESPONSE_INIT {0, false, false, NULL, 0, NULL, -1, 0.0}
+#define API_RESPONSE_INIT { .status = 0, .ratelimit_remaining = -1 }
 
 /*
  * Performs the request on handle, which the caller owns and may reuse for
@@ -61,6 +66,25 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 			 struct hpg_error *err);
 
 void api_response_free(struct api_response *res);
+
+/*
+ * The handle for api_get_config_vars(): the process's own, reused.
+ *
+ * Reusing one easy handle lets libcurl keep the connection alive and resume
+ * the TLS session, so the next fetch costs a request, not a handshake.  A
+ * handle serves one thread at a time: acquiring lends it out, and a thread
+ * that finds it lent gets a fresh one of its own.  No lock is held during a
+ * request, so fork() never waits for the network.  A handle never crosses
+ * fork(): a child that inherits an idle one abandons it (cleaning it up
+ * would send the parent's TLS close_notify on a socket the parent still
+ * uses) and makes its own.
+ */
+
+/* A handle for this thread's request, or NULL when libcurl cannot make one. */
+CURL *api_handle_acquire(const struct curl_api *curl);
+
+/* Gives the handle back for the next request to reuse. */
+void api_handle_release(const struct curl_api *curl, CURL *handle);
 
 /*
  * Explains a non-200 answer for the user in err: what the status means for

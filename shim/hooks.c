@@ -12,14 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call_target.h"
 #include "conn_registry.h"
 #include "config.h"
 #include "connect.h"
-#include "hooked.h"
+#include "hooks.h"
 #include "placeholder.h"
 #include "real_libpq.h"
-#include "request.h"
-#include "resolved_targets.h"
 
 #define HOOK __attribute__((visibility("default")))
 #define CALLER __builtin_return_address(0)
@@ -28,17 +27,17 @@ static __thread int inside_shim;
 
 /*
  * Whether the hook goes straight to the real libpq: yes unless the call can
- * name a placeholder, or this process has resolved one (a reconnect to its
- * target, as psql's \c makes, is then recognised; resolved_targets.h).
+ * name a placeholder, or may reconnect to a placeholder's target.
  */
 #define PASS_THROUGH(pq, may_name_placeholder) \
-	((pq) == NULL || inside_shim || !((may_name_placeholder) || targets_any()))
+	((pq) == NULL || inside_shim || !((may_name_placeholder) || connect_may_reconnect()))
 
 static struct connect_context connect_context(const struct libpq_api *pq, const char *entry_point)
 {
 	return (struct connect_context){
 		.pq = pq,
 		.config = config_get(),
+		.fetch = credential_fetch,
 		.env_sslmode = getenv("PGSSLMODE"),
 		.entry_point = entry_point,
 	};
@@ -78,24 +77,23 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 		if (action == PING)
 			answer->ping = PQPING_NO_ATTEMPT;
 		else
-			answer->conn = placeholder_out_of_memory(&ctx);
+			answer->conn = connect_out_of_memory(&ctx);
 		inside_shim--;
 		optlist_free(request);
 		return true;
 	}
 	bool names_server = false;
-	const char *placeholder = parsed ? request_placeholder(request, pgdatabase(), &names_server)
-					 : NULL;
 	char *reconnect = NULL;
-	if (parsed && placeholder == NULL && targets_any())
-		placeholder = reconnect = targets_match(request);
+	const char *placeholder = parsed ? connect_placeholder_named(request, pgdatabase(),
+								     &names_server, &reconnect)
+					 : NULL;
 	if (placeholder != NULL) {
 		struct connect_context ctx = connect_context(pq, entry_point);
 		inside_shim++;
 		if (action == PING)
-			answer->ping = placeholder_ping(&ctx, request, placeholder, names_server);
+			answer->ping = connect_ping(&ctx, request, placeholder, names_server);
 		else
-			answer->conn = placeholder_connect(&ctx, request, placeholder, names_server,
+			answer->conn = connect_placeholder(&ctx, request, placeholder, names_server,
 							   action == CONNECT_START);
 		inside_shim--;
 	}
@@ -109,7 +107,7 @@ static bool conninfo_answer(const struct libpq_api *pq, const char *entry_point,
 {
 	struct optlist request = OPTLIST_INIT;
 	errno = 0;
-	bool parsed = request_from_conninfo(pq, conninfo, &request);
+	bool parsed = call_target_from_conninfo(pq, conninfo, &request);
 	return answer_placeholder(pq, entry_point, &request, parsed, action, answer);
 }
 
@@ -119,7 +117,7 @@ static bool params_answer(const struct libpq_api *pq, const char *entry_point,
 {
 	struct optlist request = OPTLIST_INIT;
 	errno = 0;
-	bool parsed = request_from_params(pq, keywords, values, expand_dbname, &request);
+	bool parsed = call_target_from_params(pq, keywords, values, expand_dbname, &request);
 	return answer_placeholder(pq, entry_point, &request, parsed, action, answer);
 }
 
@@ -127,7 +125,7 @@ HOOK PGconn *PQconnectdb(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
 	    !conninfo_answer(pq, __func__, conninfo, CONNECT, &a))
 		return pq ? pq->PQconnectdb(conninfo) : NULL;
 	return a.conn;
@@ -138,7 +136,7 @@ HOOK PGconn *PQconnectdbParams(const char *const *keywords, const char *const *v
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, pgdatabase())) ||
 	    !params_answer(pq, __func__, keywords, values, expand_dbname, CONNECT, &a))
 		return pq ? pq->PQconnectdbParams(keywords, values, expand_dbname) : NULL;
 	return a.conn;
@@ -152,11 +150,11 @@ HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *option
 	const char *const names[] = { "host", "port", "options", "dbname", "user", "password", NULL };
 	const char *const args[] = { host, port, options, db_name, login, password, NULL };
 	union answer a;
-	if (PASS_THROUGH(pq, params_may_name_placeholder(names, args, pgdatabase())))
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(names, args, pgdatabase())))
 		return pq ? pq->PQsetdbLogin(host, port, options, tty, db_name, login, password) : NULL;
 	struct optlist request = OPTLIST_INIT;
 	errno = 0;
-	bool parsed = request_from_setdb_login(pq, host, port, options, db_name, login, password,
+	bool parsed = call_target_from_setdb_login(pq, host, port, options, db_name, login, password,
 					       &request);
 	if (!answer_placeholder(pq, __func__, &request, parsed, CONNECT, &a))
 		return pq->PQsetdbLogin(host, port, options, tty, db_name, login, password);
@@ -167,7 +165,7 @@ HOOK PGconn *PQconnectStart(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
 	    !conninfo_answer(pq, __func__, conninfo, CONNECT_START, &a))
 		return pq ? pq->PQconnectStart(conninfo) : NULL;
 	return a.conn;
@@ -178,7 +176,7 @@ HOOK PGconn *PQconnectStartParams(const char *const *keywords, const char *const
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, pgdatabase())) ||
 	    !params_answer(pq, __func__, keywords, values, expand_dbname, CONNECT_START, &a))
 		return pq ? pq->PQconnectStartParams(keywords, values, expand_dbname) : NULL;
 	return a.conn;
@@ -188,7 +186,7 @@ HOOK PGPing PQping(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
 	    !conninfo_answer(pq, __func__, conninfo, PING, &a))
 		return pq ? pq->PQping(conninfo) : PQPING_NO_ATTEMPT;
 	return a.ping;
@@ -199,7 +197,7 @@ HOOK PGPing PQpingParams(const char *const *keywords, const char *const *values,
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, pgdatabase())) ||
 	    !params_answer(pq, __func__, keywords, values, expand_dbname, PING, &a))
 		return pq ? pq->PQpingParams(keywords, values, expand_dbname) : PQPING_NO_ATTEMPT;
 	return a.ping;
@@ -212,7 +210,7 @@ HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
 	if (pq == NULL || inside_shim || !placeholder_is(conninfo))
 		return pq ? pq->PQconninfoParse(conninfo, errmsg) : NULL;
 	inside_shim++;
-	PQconninfoOption *options = placeholder_conninfo_parse(pq, conninfo, errmsg);
+	PQconninfoOption *options = connect_conninfo_parse(pq, conninfo, errmsg);
 	inside_shim--;
 	return options;
 }
@@ -224,24 +222,27 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 		return PGRES_POLLING_FAILED;
 	PostgresPollingStatusType status = pq->PQconnectPoll(conn);
 	if (!inside_shim && !conn_registry_empty() &&
-	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED))
-		placeholder_attempt_finished(config_get(), conn, status);
+	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED)) {
+		struct connect_context ctx = connect_context(pq, __func__);
+		inside_shim++;
+		status = connect_attempt_finished(&ctx, conn, status);
+		inside_shim--;
+	}
 	return status;
 }
 
 /*
- * A reset reconnects with the credential the connection holds: it works
- * while that is current.  After a rotation it fails (libpq has no way to
- * change a connection's password), and the PQconnectPoll hook, through
- * which libpq's reset runs, marks the credential stale so that the
- * program's next connect fetches a fresh one.
+ * A reset reconnects with the credential the connection holds.  libpq runs
+ * it through PQconnectPoll (PQreset's own loop, or the program's
+ * PQresetPoll), whose hook sees how it ends: after a rotation it may write
+ * the new credential into libpq's buffers and reset once more (connect.h).
  */
 HOOK void PQreset(PGconn *conn)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	if (pq == NULL)
 		return;
-	conn_registry_mark_pending(conn);
+	conn_registry_set_attempt(conn, ATTEMPT_RESET);
 	pq->PQreset(conn);
 }
 
@@ -250,7 +251,7 @@ HOOK int PQresetStart(PGconn *conn)
 	const struct libpq_api *pq = real_libpq(CALLER);
 	if (pq == NULL)
 		return 0;
-	conn_registry_mark_pending(conn);
+	conn_registry_set_attempt(conn, ATTEMPT_RESET);
 	return pq->PQresetStart(conn);
 }
 
@@ -276,7 +277,7 @@ void *hooked_function(const char *name)
 #define HOOKED_FUNCTION_BY_NAME(function)      \
 	if (strcmp(name, #function) == 0)      \
 		return (void *)function;
-	HOOKED_FUNCTIONS(HOOKED_FUNCTION_BY_NAME)
+	LIBPQ_HOOKED_FUNCTIONS(HOOKED_FUNCTION_BY_NAME)
 #undef HOOKED_FUNCTION_BY_NAME
 	return NULL;
 }

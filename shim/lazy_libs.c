@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "glibc_dl.h"
 
 /* The sonames of Debian's libcurl4 (OpenSSL flavour) and libcjson1. */
 #define CURL_SONAME "libcurl.so.4"
@@ -21,7 +22,7 @@ static struct hpg_error curl_err, cjson_err;
 
 static void *open_library(const char *soname, struct hpg_error *err)
 {
-	void *handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	void *handle = glibc_dlopen()(soname, RTLD_NOW | RTLD_LOCAL);
 	if (handle == NULL)
 		hpg_error_set(err, "cannot load %s (%s); install it (Debian: libcurl4 and libcjson1)",
 			      soname, dlerror());
@@ -29,16 +30,13 @@ static void *open_library(const char *soname, struct hpg_error *err)
 }
 
 #define LAZY_LIBS_BIND(table, handle, err, name)                                   \
-	if ((table.name = (__typeof__(table.name))dlsym(handle, #name)) == NULL) { \
+	if ((table.name = (__typeof__(table.name))glibc_dlsym()(handle, #name)) == NULL) { \
 		hpg_error_set(err, "%s has no symbol %s; it is too old", #handle, #name); \
 		return false;                                                       \
 	}
 
-static bool bind_curl(void)
+static bool bind_curl(void *libcurl)
 {
-	void *libcurl = open_library(CURL_SONAME, &curl_err);
-	if (libcurl == NULL)
-		return false;
 #define BIND(name) LAZY_LIBS_BIND(curl, libcurl, &curl_err, name)
 	CURL_API_FUNCTIONS(BIND)
 #undef BIND
@@ -51,11 +49,8 @@ static bool bind_curl(void)
 	return true;
 }
 
-static bool bind_cjson(void)
+static bool bind_cjson(void *libcjson)
 {
-	void *libcjson = open_library(CJSON_SONAME, &cjson_err);
-	if (libcjson == NULL)
-		return false;
 #define BIND(name) LAZY_LIBS_BIND(cjson, libcjson, &cjson_err, name)
 	CJSON_API_FUNCTIONS(BIND)
 #undef BIND
@@ -64,8 +59,10 @@ static bool bind_cjson(void)
 
 static void load_both(void)
 {
-	curl_ok = bind_curl();
-	cjson_ok = bind_cjson();
+	void *libcurl = open_library(CURL_SONAME, &curl_err);
+	void *libcjson = open_library(CJSON_SONAME, &cjson_err);
+	curl_ok = libcurl != NULL && bind_curl(libcurl);
+	cjson_ok = libcjson != NULL && bind_cjson(libcjson);
 }
 
 const struct curl_api *curl_api_get(struct hpg_error *err)

@@ -12,24 +12,35 @@
 
 #include <libpq-fe.h>
 
-/* X-macro: every libpq function the shim uses, hooked or not. */
-#define LIBPQ_API_FUNCTIONS(X) \
-	X(PQconnectdb)             \
-	X(PQconnectdbParams)       \
-	X(PQsetdbLogin)            \
-	X(PQconnectStart)          \
-	X(PQconnectStartParams)    \
-	X(PQconnectPoll)           \
-	X(PQping)                  \
-	X(PQpingParams)            \
-	X(PQconninfoParse)         \
-	X(PQconninfoFree)          \
-	X(PQreset)                 \
-	X(PQresetStart)            \
-	X(PQfreemem)               \
-	X(PQerrorMessage)          \
-	X(PQstatus)                \
+/*
+ * X-macros.  The functions the shim hooks (hooks.c exports one of the same
+ * name for each, which calls the real one through this table) ...
+ */
+#define LIBPQ_HOOKED_FUNCTIONS(X) \
+	X(PQconnectdb)            \
+	X(PQconnectdbParams)      \
+	X(PQsetdbLogin)           \
+	X(PQconnectStart)         \
+	X(PQconnectStartParams)   \
+	X(PQconnectPoll)          \
+	X(PQping)                 \
+	X(PQpingParams)           \
+	X(PQconninfoParse)        \
+	X(PQreset)                \
+	X(PQresetStart)           \
+	X(PQerrorMessage)         \
 	X(PQfinish)
+
+/* ... and those it only calls. */
+#define LIBPQ_CALLED_FUNCTIONS(X) \
+	X(PQconninfoFree)         \
+	X(PQfreemem)              \
+	X(PQstatus)               \
+	X(PQpass)                 \
+	X(PQuser)
+
+/* Every libpq function the shim uses, hooked or not. */
+#define LIBPQ_API_FUNCTIONS(X) LIBPQ_HOOKED_FUNCTIONS(X) LIBPQ_CALLED_FUNCTIONS(X)
 
 struct libpq_api {
 #define LIBPQ_API_MEMBER(name) __typeof__(&name) name;

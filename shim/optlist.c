@@ -6,13 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void secret_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
+#include "secret.h"
 
 static ptrdiff_t find(const struct optlist *list, const char *keyword)
 {

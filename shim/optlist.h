@@ -41,7 +41,4 @@ bool optlist_add_parsed(struct optlist *list, const PQconninfoOption *options);
 /* Wipes and frees everything; the list is empty and reusable afterwards. */
 void optlist_free(struct optlist *list);
 
-/* Frees a string that may hold a secret, wiping it first.  NULL is fine. */
-void secret_free(char *s);
-
 #endif

@@ -22,8 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dl_hooks.h"
 #include "fork_safety.h"
+#include "glibc_dl.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct libpq_api table;
@@ -48,7 +48,7 @@ static const char *defining_object(const void *address)
 /* PQconnectdb as seen from handle, if it is not ours. */
 static const char *libpq_seen_from(void *handle)
 {
-	return handle ? defining_object(real_dlsym(handle, "PQconnectdb")) : NULL;
+	return handle ? defining_object(glibc_dlsym()(handle, "PQconnectdb")) : NULL;
 }
 
 static const char *from_caller(const void *caller)
@@ -57,7 +57,7 @@ static const char *from_caller(const void *caller)
 	if (caller == NULL || !dladdr(caller, &info) || info.dli_fname == NULL ||
 	    info.dli_fname[0] == '\0')
 		return NULL;
-	void *handle = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	void *handle = glibc_dlopen()(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
 	const char *found = libpq_seen_from(handle);
 	if (handle != NULL)
 		dlclose(handle);
@@ -66,7 +66,7 @@ static const char *from_caller(const void *caller)
 
 static const char *from_soname(void)
 {
-	void *handle = dlopen("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
+	void *handle = glibc_dlopen()("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
 	const char *found = libpq_seen_from(handle);
 	if (handle != NULL)
 		dlclose(handle);
@@ -79,7 +79,7 @@ static int scan_object(struct dl_phdr_info *info, size_t size, void *data)
 	const char **found = data;
 	if (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')
 		return 0;
-	void *handle = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+	void *handle = glibc_dlopen()(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
 	*found = libpq_seen_from(handle);
 	if (handle != NULL)
 		dlclose(handle);
@@ -96,12 +96,12 @@ static const char *from_loaded_objects(void)
 /* Binds every function from the libpq object at path. */
 static bool bind_all(const char *path)
 {
-	void *handle = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+	void *handle = glibc_dlopen()(path, RTLD_LAZY | RTLD_NOLOAD);
 	if (handle == NULL)
 		return false;
 	bool ok = true;
 #define BIND(name)                                                           \
-	table.name = (__typeof__(table.name))real_dlsym(handle, #name);          \
+	table.name = (__typeof__(table.name))glibc_dlsym()(handle, #name);          \
 	ok = ok && defining_object((const void *)table.name) != NULL;
 	LIBPQ_API_FUNCTIONS(BIND)
 #undef BIND
@@ -121,7 +121,7 @@ const struct libpq_api *real_libpq(const void *caller)
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
 	if (resolved == NULL) {
-		const char *path = defining_object(real_dlsym(RTLD_NEXT, "PQconnectdb"));
+		const char *path = defining_object(glibc_dlsym()(RTLD_NEXT, "PQconnectdb"));
 		if (path == NULL)
 			path = from_caller(caller);
 		if (path == NULL)

@@ -59,7 +59,7 @@
 #include <libpq-fe.h>
 
 #include "check_connection.h"
-#include "credential_store.h"
+#include "cache.h"
 
 /* --- the failing allocator ------------------------------------------------- */
 
@@ -155,12 +155,6 @@ static void *curl_realloc(void *ptr, size_t size)
 static char *curl_strdup(const char *s)
 {
 	return fails(FROM_CURL) ? NULL : __real_strdup(s);
-}
-
-/* The shim's dl hooks are left out; real_libpq.c's lookups go to glibc. */
-void *real_dlsym(void *handle, const char *name)
-{
-	return dlsym(handle, name);
 }
 
 /* Gives the shim's libcurl and cJSON (the same dlopen'ed objects) the
@@ -328,7 +322,7 @@ int main(int argc, char **argv)
 	int first_n = argc > 5 ? atoi(argv[5]) : 1;
 	int last_n = argc > 6 ? atoi(argv[6]) : 1000000;
 
-	char *placeholder = NULL, *key = credential_key(getenv("HEROKU_HOST"), app, "DATABASE_URL");
+	char *placeholder = NULL, *key = cache_key(getenv("HEROKU_HOST"), app, "DATABASE_URL");
 	if (key == NULL || asprintf(&placeholder, "heroku://%s?application_name=alloc_torture",
 				    app) < 0)
 		return 2;

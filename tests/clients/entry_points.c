@@ -17,6 +17,8 @@
  *   reset                         PQreset on the held connection
  *   reset_start                   PQresetStart + the program's own PQresetPoll loop
  *   terminate                     end the held connection's server process (a lost connection)
+ *   mask_password                 overwrite the password libpq keeps for the held connection
+ *                                 (PQpass) with '*', as a program that masks secrets might
  *
  * An argument @PATH is read from the file PATH (for arguments longer than
  * the kernel allows on a command line).
@@ -121,7 +123,9 @@ static int held_step(const char *name, const char *arg)
 		reset_by_polling(held);
 	else if (strcmp(name, "terminate") == 0)
 		PQclear(PQexec(held, "select pg_terminate_backend(pg_backend_pid())"));
-	if (strcmp(name, "terminate") == 0) {
+	else if (strcmp(name, "mask_password") == 0)
+		memset(PQpass(held), '*', strlen(PQpass(held)));
+	if (strcmp(name, "terminate") == 0 || strcmp(name, "mask_password") == 0) {
 		printf("%s: done\n", name);
 		return 0;
 	}
@@ -214,7 +218,8 @@ static int run_step_with(const char *name, const char *arg)
 		return fgets(line, sizeof line, stdin) == NULL;
 	}
 	if (strcmp(name, "hold") == 0 || strcmp(name, "reset") == 0 ||
-	    strcmp(name, "reset_start") == 0 || strcmp(name, "terminate") == 0)
+	    strcmp(name, "reset_start") == 0 || strcmp(name, "terminate") == 0 ||
+	    strcmp(name, "mask_password") == 0)
 		return held_step(name, arg);
 	if (strcmp(name, "connectdb") == 0)
 		return report(name, PQconnectdb(arg));

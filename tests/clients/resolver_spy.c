@@ -11,6 +11,12 @@
  *                            with EAI_NONAME.  FILE is read at every call,
  *                            so a test can break a name while the program
  *                            runs; a missing FILE fails nothing.
+ *   RESOLVER_SPY_HOSTS=FILE  a node listed in FILE as "NAME ADDRESS" (one
+ *                            per line) resolves to that numeric ADDRESS, as
+ *                            an /etc/hosts entry would: a name of the
+ *                            test's own that goes through the resolver
+ *                            (libcurl answers "localhost" itself, without
+ *                            asking).  Failing wins over this.
  *
  * Numeric addresses are recorded too: a test that wants DNS lookups only
  * filters them out itself.  gethostbyname() and friends are not used by
@@ -56,6 +62,32 @@ static int listed_to_fail(const char *node)
 	return listed;
 }
 
+/* The ADDRESS FILE gives for node, copied into address; 0 when none. */
+static int mapped_address(const char *node, char *address, size_t size)
+{
+	const char *path = getenv("RESOLVER_SPY_HOSTS");
+	if (path == NULL || node == NULL)
+		return 0;
+	FILE *hosts = fopen(path, "re");
+	if (hosts == NULL)
+		return 0;
+	char line[1024];
+	int found = 0;
+	while (!found && fgets(line, sizeof line, hosts) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *space = strchr(line, ' ');
+		if (space == NULL)
+			continue;
+		*space = '\0';
+		if (strcmp(line, node) == 0 && strlen(space + 1) < size) {
+			strcpy(address, space + 1);
+			found = 1;
+		}
+	}
+	fclose(hosts);
+	return found;
+}
+
 __attribute__((visibility("default")))
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		struct addrinfo **res)
@@ -68,5 +100,8 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		*res = NULL;
 		return EAI_NONAME;
 	}
+	char address[256];
+	if (mapped_address(node, address, sizeof address))
+		node = address;
 	return real ? real(node, service, hints, res) : EAI_SYSTEM;
 }

@@ -1,6 +1,6 @@
 /*
  * fuzz_conninfo_merge.c - a connect call's arguments turned into options
- * (request_from_conninfo, request_from_params, request_from_setdb_login),
+ * (call_target_from_conninfo, call_target_from_params, call_target_from_setdb_login),
  * the placeholder found in them, and conninfo_merge() with a credential.
  *
  * Input, one item per line:
@@ -28,7 +28,7 @@
 
 #include "conninfo_merge.h"
 #include "placeholder.h"
-#include "request.h"
+#include "call_target.h"
 #include "support.h"
 
 #define MAX_LINES 64
@@ -80,9 +80,9 @@ static bool make_request(const struct lines *lines, struct optlist *request)
 	char *const *args = &lines->items[3];
 
 	if (strcmp(how, "conninfo") == 0)
-		return request_from_conninfo(&libpq_direct, lines->rest, request);
+		return call_target_from_conninfo(&libpq_direct, lines->rest, request);
 	if (strcmp(how, "setdb") == 0)
-		return request_from_setdb_login(&libpq_direct, args[0], args[1], args[2], args[3],
+		return call_target_from_setdb_login(&libpq_direct, args[0], args[1], args[2], args[3],
 						args[4], args[5], request);
 	if (strcmp(how, "params") != 0 && strcmp(how, "params-expand") != 0)
 		return false;
@@ -96,7 +96,7 @@ static bool make_request(const struct lines *lines, struct optlist *request)
 		pairs++;
 	}
 	keywords[pairs] = values[pairs] = NULL;
-	return request_from_params(&libpq_direct, keywords, values,
+	return call_target_from_params(&libpq_direct, keywords, values,
 				   strcmp(how, "params-expand") == 0, request);
 }
 
@@ -155,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct optlist request = OPTLIST_INIT;
 	if (make_request(&lines, &request)) {
 		bool names_server;
-		const char *target = request_placeholder(&request, pgdatabase, &names_server);
+		const char *target = call_target_placeholder(&request, pgdatabase, &names_server);
 		struct placeholder ph = PLACEHOLDER_INIT;
 		struct hpg_error err;
 		if (target != NULL && !placeholder_parse(&libpq_direct, target, &ph, &err))

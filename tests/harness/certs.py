@@ -30,11 +30,18 @@ subjectAltName = {san}
 """
 
 
+# A name under heroku.com (the only names HEROKU_HOST may give besides
+# loopback) that the tests' resolver_spy maps to the stand-in: libcurl
+# resolves "localhost" itself, so a test that breaks name resolution needs a
+# name that goes through getaddrinfo().  Only the test CA vouches for it.
+API_TEST_NAME = "api.hpgshim-test.heroku.com"
+
+
 @dataclass(frozen=True)
 class Pki:
     ca_cert: Path
     ca_key: Path
-    # For 127.0.0.1, ::1 and localhost, signed by the test CA.
+    # For 127.0.0.1, ::1, localhost and API_TEST_NAME, signed by the test CA.
     server_cert: Path
     server_key: Path
     # A self-signed CA that signed nothing the tests serve.
@@ -56,7 +63,7 @@ def make_test_pki(directory) -> Pki:
         directory,
         "server",
         "127.0.0.1",
-        _LEAF_EXTENSIONS.format(san="IP:127.0.0.1, IP:::1, DNS:localhost"),
+        _LEAF_EXTENSIONS.format(san=f"IP:127.0.0.1, IP:::1, DNS:localhost, DNS:{API_TEST_NAME}"),
         issuer=(ca_cert, ca_key),
     )
     wrong_host_cert, wrong_host_key = _make_cert(

@@ -7,8 +7,15 @@ import secrets
 AWKWARD_CHARACTERS = " '\"\\=&%:/?#@"
 
 
-def new_password() -> str:
-    return f"{secrets.token_hex(6)}{AWKWARD_CHARACTERS}{secrets.token_hex(6)}"
+def new_password(length: int = 36) -> str:
+    """A random password of length characters (at least 14), all of
+    AWKWARD_CHARACTERS among them."""
+    fixed = len(AWKWARD_CHARACTERS)
+    if length < fixed + 2:
+        raise ValueError(f"a password of {length} characters cannot hold {AWKWARD_CHARACTERS!r}")
+    head = (length - fixed) // 2
+    tail = length - fixed - head
+    return f"{secrets.token_hex(head)[:head]}{AWKWARD_CHARACTERS}{secrets.token_hex(tail)[:tail]}"
 
 
 def new_api_token() -> str:

@@ -122,6 +122,9 @@ class HerokuApiStandIn:
         self._faults = []
         self._stale_values = {}  # (app, name) -> (old value, monotonic deadline)
         self._requests = []
+        # What every real answer says in RateLimit-Remaining (Heroku's budget
+        # is about 4,500 an hour); a test lowers it to reach the shim's floor.
+        self.ratelimit_remaining = 4499
         self._servers = []
         self._threads = []
         self.url = None
@@ -244,6 +247,7 @@ class HerokuApiStandIn:
             self._stale_values.clear()
             self._config_vars.clear()
             self.token = self._initial_token
+            self.ratelimit_remaining = 4499
 
     # --- what was asked ------------------------------------------------------
 
@@ -287,9 +291,10 @@ class HerokuApiStandIn:
             if app not in self._config_vars:
                 return _error_response(404, resource="app")
             config_vars = self._current_config_vars(app)
+            remaining = self.ratelimit_remaining
         body = json.dumps(config_vars).encode()
         etag = _etag_of(body)
-        common = {"ETag": etag, "RateLimit-Remaining": "4499"}
+        common = {"ETag": etag, "RateLimit-Remaining": str(remaining)}
         # A conditional request for what the client holds already: 304, no body.
         if headers.get("if-none-match") == etag:
             return _Response(304, b"", common)

@@ -2,107 +2,49 @@
 API stand-in per session, reset to a known state before every test."""
 
 import functools
-import os
-import shutil
 import socket
-import sys
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# pytest puts only this directory on sys.path; the harness lives beside it.
-sys.path.insert(0, str(REPO_ROOT / "tests"))
+from harness import run as run_checked, sanitizers
+from harness.stack import Stack, running_stack
 
-from harness import (  # noqa: E402
-    HerokuApiStandIn,
-    PgServer,
-    make_test_pki,
-    new_api_token,
-    new_password,
-    run as run_checked,
-)
-from harness import sanitizers  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Passwords full of characters that URLs, conninfo strings and SQL treat
 # specially: every one of them must survive the trip through DATABASE_URL.
 APP_PASSWORD = "p@ss w'rd\"\\=&%:/?#x"
 OTHER_PASSWORD = "0ther \\'pa$$\" w0rd=100%&more@:/?#"
 
-# /usr/local is left out so that `python3` is Debian's (with psycopg2), not
-# some other build installed there.
-_PATH = "/usr/lib/postgresql/15/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
-@dataclass
-class AppDatabase:
-    """A Heroku app and the role and database its DATABASE_URL points at."""
-
-    app: str
-    user: str
-    dbname: str
-    original_password: str
-    url_vars: tuple  # the app's config vars that hold this database's URL
-    pg: PgServer
-    password: str = field(init=False)  # the current one
-
-    def __post_init__(self):
-        self.password = self.original_password
-
-    @property
-    def url(self) -> str:
-        return self.pg.url(self.user, self.password, self.dbname)
-
 
 class Databases:
     """`db.app` is demo-app's database, `db.other` is other-app's."""
 
-    def __init__(self, pg: PgServer, api: HerokuApiStandIn, secrets: list):
-        self._pg = pg
-        self._api = api
-        self._secrets = secrets
-        self.app = AppDatabase(
-            "demo-app", "app_user", "app_db", APP_PASSWORD,
-            ("DATABASE_URL", "HEROKU_POSTGRESQL_VIOLET_URL"), pg,
-        )  # fmt: skip
-        self.other = AppDatabase(
-            "other-app", "other_user", "other_db", OTHER_PASSWORD,
-            ("DATABASE_URL",), pg,
-        )  # fmt: skip
-        self._by_app = {database.app: database for database in (self.app, self.other)}
-
-    def create(self):
-        for database in self._by_app.values():
-            self._pg.create_app_database(database.user, database.password, database.dbname)
+    def __init__(self, stack: Stack):
+        self._stack = stack
+        self.app = stack.add_app("demo-app", "app_user", "app_db", APP_PASSWORD,
+                                 url_vars=("DATABASE_URL", "HEROKU_POSTGRESQL_VIOLET_URL"))
+        self.other = stack.add_app("other-app", "other_user", "other_db", OTHER_PASSWORD)
 
     def reset(self):
         """Original passwords in PostgreSQL, fresh config vars in the API."""
-        for database in self._by_app.values():
-            if database.password != database.original_password:
-                self._pg.set_password(database.user, database.original_password)
-                database.password = database.original_password
-            self._publish_url(database)
-        self._api.set_config_var("demo-app", "LANG", "en_US.UTF-8")
-        self._api.set_config_var(
-            "demo-app", "REDIS_URL", "redis://h:secret@example.invalid:6379"
-        )
+        for database in (self.app, self.other):
+            self._stack.restore(database.app)
+        api = self._stack.api
+        api.set_config_var("demo-app", "LANG", "en_US.UTF-8")
+        api.set_config_var("demo-app", "REDIS_URL", "redis://h:secret@example.invalid:6379")
 
-    def rotate(self, app: str) -> str:
-        """Give the app's role a new password, in PostgreSQL and in the app's
-        config vars, as Heroku does on a credential rotation; return it."""
-        database = self._by_app[app]
-        password = new_password()
-        self._secrets.append(password)
-        self._pg.set_password(database.user, password)
-        database.password = password
-        self._publish_url(database)
-        return password
+    def rotate(self, app: str, password: str | None = None) -> str:
+        """A new password for the app's role, in PostgreSQL and in the app's
+        config vars, as Heroku does on a credential rotation; returns it.
+        By default as long as the old one (Heroku's have a fixed length)."""
+        return self._stack.rotate(app, password)
 
-    def _publish_url(self, database: AppDatabase):
-        for name in database.url_vars:
-            self._api.set_config_var(database.app, name, database.url)
+    def end_sessions(self, app: str):
+        """Ends the sessions of the app's role, as Heroku does once it has
+        rotated the credential; returns when they are gone."""
+        self._stack.end_sessions(app)
 
 
 @pytest.fixture(scope="session")
@@ -138,12 +80,14 @@ class ResolverSpy:
         self.library = library
         self._log = directory / "lookups"
         self._fail = directory / "fail"
+        self._hosts = directory / "hosts"
 
     def environment(self, shim_env: dict) -> dict:
         """shim_env with the spy preloaded after the shim, logging afresh."""
         self._log.unlink(missing_ok=True)
         return {**shim_env, "LD_PRELOAD": f"{shim_env['LD_PRELOAD']} {self.library}",
-                "RESOLVER_SPY_LOG": str(self._log), "RESOLVER_SPY_FAIL": str(self._fail)}
+                "RESOLVER_SPY_LOG": str(self._log), "RESOLVER_SPY_FAIL": str(self._fail),
+                "RESOLVER_SPY_HOSTS": str(self._hosts)}
 
     def names(self) -> list:
         """Every name looked up so far, in order."""
@@ -152,6 +96,11 @@ class ResolverSpy:
     def fail(self, *names: str):
         """From now on these names do not resolve."""
         self._fail.write_text("".join(f"{name}\n" for name in names))
+
+    def resolve(self, name: str, address: str):
+        """From now on name resolves to address (unless it is made to fail)."""
+        with self._hosts.open("a") as hosts:
+            hosts.write(f"{name} {address}\n")
 
     def heal(self):
         self._fail.unlink(missing_ok=True)
@@ -168,46 +117,42 @@ def resolver_spy(repo_root, tmp_path) -> ResolverSpy:
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    return make_test_pki(tmp_path_factory.mktemp("pki"))
+def stack():
+    """The test PKI, PostgreSQL and the API stand-in, for the whole session."""
+    with running_stack() as services:
+        yield services
 
 
 @pytest.fixture(scope="session")
-def pg(pki):
-    # Not under tmp_path_factory: pytest's base directory is 0700 and owned
-    # by root, so the unprivileged server user could not reach its files.
-    base_dir = tempfile.mkdtemp(prefix="hpgshim-pg-")
-    os.chmod(base_dir, 0o755)
-    try:
-        with PgServer(base_dir, pki) as server:
-            yield server
-    finally:
-        shutil.rmtree(base_dir, ignore_errors=True)
+def pki(stack):
+    return stack.pki
 
 
 @pytest.fixture(scope="session")
-def api_token() -> str:
-    return new_api_token()
+def pg(stack):
+    return stack.pg
 
 
 @pytest.fixture(scope="session")
-def api(pki, api_token):
-    with HerokuApiStandIn(pki, api_token) as stand_in:
-        yield stand_in
+def api(stack):
+    return stack.api
 
 
 @pytest.fixture(scope="session")
-def secrets(api_token) -> list:
-    """Everything that must never appear in a program's output; rotate()
-    adds each new password, and a test may add its own."""
-    return [api_token, APP_PASSWORD, OTHER_PASSWORD]
+def api_token(stack) -> str:
+    return stack.token
 
 
 @pytest.fixture(scope="session")
-def db(pg, api, secrets) -> Databases:
-    databases = Databases(pg, api, secrets)
-    databases.create()
-    return databases
+def db(stack) -> Databases:
+    return Databases(stack)
+
+
+@pytest.fixture(scope="session")
+def secrets(stack, db) -> list:
+    """Everything that must never appear in a program's output: the token
+    and every password an app had; a test may add its own."""
+    return stack.secrets
 
 
 @pytest.fixture(autouse=True)
@@ -226,25 +171,15 @@ def home_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
-def plain_env(home_dir):
+def plain_env(stack, home_dir):
     """plain_env(**overrides) -> a minimal environment without the shim.
 
     An override set to None removes that variable."""
-
-    def make(**overrides) -> dict:
-        env = {"PATH": _PATH, "LANG": "C.UTF-8", "HOME": str(home_dir)}
-        for name, value in overrides.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = str(value)
-        return env
-
-    return make
+    return functools.partial(stack.plain_env, HOME=home_dir)
 
 
 @pytest.fixture
-def shim_env(plain_env, shim_path, api, api_token, pki, tmp_path):
+def shim_env(stack, home_dir, shim_path, tmp_path):
     """shim_env(**overrides) -> the environment to run a program under the
     shim, pointed at the API stand-in. An override set to None removes
     that variable.
@@ -255,14 +190,8 @@ def shim_env(plain_env, shim_path, api, api_token, pki, tmp_path):
     reports = sanitizers.Reports(tmp_path / "sanitizer-reports")
 
     def make(**overrides) -> dict:
-        shim_settings = {
-            "LD_PRELOAD": sanitizers.ld_preload(shim_path),
-            "HEROKU_HOST": api.url,
-            "HEROKU_API_KEY": api_token,
-            "HPGSHIM_CAINFO": pki.ca_cert,
-            **reports.environment(),
-        }
-        return plain_env(**{**shim_settings, **overrides})
+        return stack.shim_env(sanitizers.ld_preload(shim_path), HOME=home_dir,
+                              **{**reports.environment(), **overrides})
 
     yield make
     reports.check()

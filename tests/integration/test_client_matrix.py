@@ -459,20 +459,20 @@ def test_psql_resets_a_lost_connection(interactive_psql):
     assert output.endswith(app_line), output
 
 
-def test_psql_reset_after_a_rotation_fails_once_then_reconnects(interactive_psql, db):
-    """A reset reuses the connection's own password (libpq cannot change
-    it), so after a rotation it fails; the next connect gets the new
-    credential (README: Reconnecting).  With no connection left, psql's \\c
-    needs a connection string (dbname=...): a bare heroku:// would have it
-    look for the old connection's parameters."""
+def test_psql_reset_after_a_rotation(interactive_psql, db):
+    """Heroku rotates the credential and ends the session's backend.  psql
+    notices at the next query and resets the connection (PQreset): the
+    reset gets the new credential, and so does a later \\c."""
     psql = interactive_psql(PLACEHOLDER)
     app_line = session_line("app_user", "psql") + "\n"
     assert psql.do(SESSION_QUERY + ";").endswith(app_line)
     db.rotate(APP)
-    output = psql.do("select pg_terminate_backend(pg_backend_pid());")
-    assert "The connection to the server was lost. Attempting reset: Failed." in output, output
-    output = psql.do(f"\\c dbname={PLACEHOLDER}", SESSION_QUERY + ";")
-    assert 'You are now connected to database "app_db" as user "app_user"' in output, output
+    db.end_sessions(APP)
+    output = psql.do(SESSION_QUERY + ";")
+    assert "The connection to the server was lost. Attempting reset: Succeeded." in output, output
+    assert psql.do(SESSION_QUERY + ";") == app_line
+    output = psql.do("\\c", SESSION_QUERY + ";")
+    assert 'You are now connected to database "app_db" as user "app_user".' in output, output
     assert output.endswith(app_line), output
 
 
@@ -736,15 +736,22 @@ def test_driver_resets_a_connection(name, run, driver_env, driver_command, api):
 
 
 @pytest.mark.parametrize("name", RESETTING_DRIVERS)
-def test_driver_reset_after_a_rotation_fails_once(name, run, driver_env, driver_command, db):
-    """The reset fails (it reuses the connection's password) and marks the
-    credential stale: even with a cache, the driver's next connect fetches
-    the new one (README: Reconnecting)."""
+def test_driver_reset_after_a_rotation(name, run, driver_env, driver_command, db, api):
+    """Heroku rotates the credential and ends the sessions; the driver's
+    reset gets the connection back with the new credential, at the cost of
+    one request."""
     step, app = DRIVERS[name].placeholders["url"]
-    result = run([*driver_command(name), SESSION_QUERY, step, "wait", "reset", step],
-                 driver_env(HPGSHIM_CACHE_TTL="600"), on_pause=lambda: db.rotate(APP))
+
+    def rotate():
+        db.rotate(APP)
+        db.end_sessions(APP)
+
+    result = run([*driver_command(name), SESSION_QUERY, step, "wait", "reset"],
+                 driver_env(HPGSHIM_DEBUG="1"), on_pause=rotate)
     line = session_line("app_user", app)
-    assert result.stdout.splitlines() == [line, "waiting", "reset failed", line], result.stderr
+    assert result.stdout.splitlines() == [line, "waiting", line], result.stderr
+    assert "rewrote the credential libpq holds for this connection in place" in result.stderr
+    assert api.count(APP) == 2
 
 
 def test_bundled_libpq_is_the_only_libpq_in_the_process(run, driver_env, driver_command):

@@ -14,7 +14,7 @@ SHIM_LEAK = """\
 Indirect leak of 18 byte(s) in 1 object(s) allocated from:
     #0 0x7f429ea7077b in __interceptor_strdup asan_interceptors.cpp:439 [libasan.so+0x7077b]
     #1 0x7f429f1cc074  (/lib/x86_64-linux-gnu/libpq.so.5+0xf074) [libpq.so.5+0xf074]
-    #2 0x7f429f2559aa in add_parsed_string shim/request.c:40 [libhpgshim.so+0x389aa]
+    #2 0x7f429f2559aa in add_parsed_string shim/call_target.c:40 [libhpgshim.so+0x389aa]
 """
 
 

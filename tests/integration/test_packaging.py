@@ -14,12 +14,16 @@ from pathlib import Path
 
 import pytest
 
-SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "ENVIRONMENT", "EXIT STATUS",
+SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "DOCTOR", "ENVIRONMENT", "EXIT STATUS",
             "SECURITY", "FILES", "EXAMPLES", "SEE ALSO")
+# The checks of hpgshim doctor, as it names them (tests/integration/test_doctor.py).
+DOCTOR_CHECKS = ("library", "token", "API host", "API request", "config var", "database host",
+                 "database port", "TLS", "authentication", "server")
 # Where each file lands under a prefix, and the mode it must have.
 INSTALLED = {
     "lib/libhpgshim.so": 0o755,
     "bin/hpgshim": 0o755,
+    "libexec/hpgshim/doctor": 0o755,
     "share/man/man1/hpgshim.1": 0o644,
 }
 # make reads these from the environment too: the caller's must not leak in.
@@ -43,6 +47,7 @@ def make(repo_root, tmp_path_factory):
         assert result.returncode == 0, result.stdout + result.stderr
         return result
 
+    run_make.build_dir = build_dir
     return run_make
 
 
@@ -132,6 +137,47 @@ def test_man_page_is_found_under_the_prefix(run, plain_env, prefix):
 
 # --- the hpgshim command ---------------------------------------------------
 
+def preloaded_by(run, env, command) -> str:
+    """What command puts in LD_PRELOAD for the program it runs."""
+    result = run([str(command), "sh", "-c", 'printf %s "$LD_PRELOAD"'], env)
+    assert (result.returncode, result.stderr) == (0, "")
+    return result.stdout
+
+
+def test_build_tree_command_uses_the_build_tree_library(make, run, plain_env, shim_env):
+    """build/hpgshim works before any `make install`, with build/libhpgshim.so."""
+    make("all")
+    build_dir = make.build_dir
+    command = build_dir / "hpgshim"
+    assert preloaded_by(run, plain_env(), command) == f"{build_dir}/libhpgshim.so"
+    result = run([str(command), "psql", "heroku://demo-app", "-XAtc", "select current_user"],
+                 shim_env(LD_PRELOAD=None))
+    assert (result.returncode, result.stdout.strip()) == (0, "app_user"), result.stderr
+    doctor = run([str(command), "doctor", "heroku://demo-app"], shim_env(LD_PRELOAD=None))
+    assert doctor.returncode == 0, doctor.stdout
+    assert f"ok    library: {build_dir}/libhpgshim.so, version" in doctor.stdout
+
+
+def test_build_tree_command_without_its_library(make, run, plain_env, tmp_path):
+    make("all")
+    command = tmp_path / "hpgshim"
+    shutil.copy(make.build_dir / "hpgshim", command)
+    command.write_text(command.read_text().replace(f"{make.build_dir}/", f"{tmp_path}/"))
+    result = run([str(command), "true"], plain_env())
+    assert result.returncode == 125
+    assert result.stderr == f"hpgshim: {tmp_path}/libhpgshim.so not found: run make\n"
+
+
+def test_installed_command_uses_the_installed_library(make, run, plain_env, shim_env, prefix,
+                                                      command):
+    """Not the build tree's, which is still there."""
+    assert (make.build_dir / "libhpgshim.so").exists()
+    assert preloaded_by(run, plain_env(), command) == f"{prefix}/lib/libhpgshim.so"
+    doctor = run([command, "doctor", "heroku://demo-app"], shim_env(LD_PRELOAD=None))
+    assert doctor.returncode == 0, doctor.stdout
+    assert f"ok    library: {prefix}/lib/libhpgshim.so, version" in doctor.stdout
+
+
 def test_command_connects_through_the_shim(run, shim_env, command):
     env = shim_env(LD_PRELOAD=None)
     result = run([command, "psql", "heroku://demo-app", "-XAtc", "select current_user"], env)
@@ -204,6 +250,15 @@ def test_man_page_renders_without_warnings(run, plain_env, prefix, version):
     assert re.findall(r"@[A-Z_]+@", page.read_text()) == []  # every @NAME@ filled in
 
 
+def test_man_page_documents_the_doctor(run, plain_env, prefix):
+    rendered = rendered_man_page(run, plain_env, prefix / "share/man/man1/hpgshim.1").stdout
+    assert "hpgshim doctor heroku://APP[/CONFIG_VAR]" in rendered
+    section = re.search(r"^DOCTOR\n(.*?)^\S", rendered, re.M | re.S).group(1)
+    tags = " ".join(re.findall(r"^ {7}(\S.*)$", section, re.M))
+    assert [check for check in DOCTOR_CHECKS if check not in tags] == []
+    assert f"{prefix}/libexec/hpgshim/doctor" in rendered
+
+
 @pytest.mark.skipif(shutil.which("mandoc") is None, reason="mandoc is not installed")
 def test_man_page_lints_clean(run, plain_env, prefix):
     result = run(["mandoc", "-T", "lint", str(prefix / "share/man/man1/hpgshim.1")], plain_env())
@@ -257,7 +312,40 @@ def test_readme_ci_recipes_parse(repo_root):
     section = re.search(r"^## CI recipes\n(.*?)^## ", readme, re.M | re.S).group(1)
     recipes = re.findall(r"^```yaml\n(.*?)^```$", section, re.M | re.S)
     assert len(recipes) == 2  # GitHub Actions, GitLab CI
-    for recipe in recipes:
-        commands = "\n".join(strings_in(yaml.safe_load(recipe)))
-        for command in ("libcjson-dev", "install", "hpgshim pg_dump", "hpgshim psql"):
+    github, gitlab = (yaml.safe_load(recipe) for recipe in recipes)
+    # GitHub: the action (action.yml) installs hpgshim.
+    steps = github["jobs"]["back-up-and-migrate"]["steps"]
+    assert "YOUR-ORG/hpgshim@v1" in [step.get("uses") for step in steps]
+    # GitLab: the build packages, then make install.
+    assert "libcjson-dev" in "\n".join(strings_in(gitlab))
+    assert "install" in "\n".join(strings_in(gitlab))
+    for recipe in (github, gitlab):
+        commands = "\n".join(strings_in(recipe))
+        for command in ("hpgshim pg_dump", "hpgshim psql"):
             assert command in commands, (command, recipe)
+
+
+def test_readme_install_section_leads_with_the_package_and_the_action(repo_root):
+    readme = (repo_root / "README.md").read_text()
+    section = re.search(r"^## Installing\n(.*?)^## ", readme, re.M | re.S).group(1)
+    order = [section.index(text) for text in ("apt-get install ./build/hpgshim_", "hpgshim@v1",
+                                              "make install")]
+    assert order == sorted(order)
+
+
+def test_readme_troubleshooting_starts_with_the_doctor(repo_root):
+    readme = (repo_root / "README.md").read_text()
+    section = re.search(r"^## Errors and what to do\n(.*?)^## ", readme, re.M | re.S).group(1)
+    assert section.lstrip().startswith("Start with `hpgshim doctor`")
+
+
+# --- the Debian package's sources (test_deb.py builds and installs it) ------
+
+def test_debian_copyright_holds_the_license(repo_root):
+    """debian/copyright quotes LICENSE, which stays the one home of the text."""
+    copyright_text = (repo_root / "debian" / "copyright").read_text()
+    quoted = copyright_text.split("\nLicense: Expat\n")[-1]
+    unquoted = "\n".join("" if line == " ." else line[1:] for line in quoted.splitlines())
+    license_lines = (repo_root / "LICENSE").read_text().splitlines()
+    assert license_lines[0] == "MIT License"  # Expat, in Debian's naming
+    assert unquoted.strip() == "\n".join(license_lines[2:]).strip()

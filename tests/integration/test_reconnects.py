@@ -1,14 +1,23 @@
 """Reconnecting after a rotation: PQreset and friends, and psql's \\c.
 
-A reset reconnects with the credential the connection holds; after a
-rotation it cannot succeed, so it marks the credential stale and the next
-connect fetches afresh.  psql's \\c without arguments reconnects with the
-values it reads back from the old connection; the shim recognises them as a
-target it resolved and gives the reconnect a fresh credential."""
+A reset reconnects with the credential the connection holds.  After a
+rotation the server rejects it; the shim then fetches the new credential,
+writes it over the old one in the buffers libpq keeps (PQpass, PQuser) and
+resets once more, where that can be done safely.  Where it cannot (a longer
+password, another host or database, a buffer that is no longer the shim's),
+the reset fails as before, and the next connect fetches afresh.  psql's \\c
+without arguments reconnects with the values it reads back from the old
+connection; the shim recognises them as a target it resolved and gives the
+reconnect a fresh credential."""
 
 import pytest
 
+from harness import new_password
+from harness.pgserver import sql_identifier, sql_literal
+
 APP_OK = "ok user=app_user db=app_db ssl=t"
+REWRITTEN = "rewrote the credential libpq holds for this connection in place"
+STALE = "its credential is marked stale"
 
 
 def test_reset_reuses_a_current_credential(run, entry_points, shim_env, api):
@@ -19,19 +28,134 @@ def test_reset_reuses_a_current_credential(run, entry_points, shim_env, api):
     assert api.count() == 1  # a reset asks the API nothing
 
 
+def connection_attempts(pg, offset: int) -> int:
+    """How many TCP connections the server saw start since offset in its log (the
+    harness's own, over the unix socket, left out)."""
+    return pg.log_file.read_text()[offset:].count(f"connection received: host={pg.host} ")
+
+
 @pytest.mark.parametrize("reset", ["reset", "reset_start"])
-def test_reset_after_a_rotation_marks_the_credential_stale(run, entry_points, shim_env, api, db, reset):
-    # With a cache, the next connect would reuse the credential: the failed
-    # reset must have marked it stale for that connect to fetch afresh.
-    steps = ["hold=heroku://demo-app", "wait", "terminate", reset, "connectdb=heroku://demo-app"]
-    result = run([str(entry_points), *steps], shim_env(HPGSHIM_CACHE_TTL="600", HPGSHIM_DEBUG="1"),
-                 on_pause=lambda: db.rotate("demo-app"))
+def test_reset_after_a_rotation_picks_up_the_new_credential(run, entry_points, shim_env, api, db,
+                                                            pg, reset):
+    """Heroku rotates: new password, backends ended.  The program's reset (PQreset, or
+    PQresetStart and its own PQresetPoll loop) gets the connection back."""
+    offset = len(pg.log_file.read_text())
+    steps = ["hold=heroku://demo-app", "wait", "terminate", reset, "terminate", reset]
+    # on_pause returns the program's input: not the password rotate() returns
+    result = run([str(entry_points), *steps], shim_env(HPGSHIM_DEBUG="1"),
+                 on_pause=lambda: db.rotate("demo-app") and None)
     lines = result.stdout.splitlines()
-    assert lines[3].startswith(reset + ": failed:") and "password authentication failed" in lines[3]
-    assert "a connection attempt the program drives failed; its credential is marked stale" \
-        in result.stderr
-    assert lines[4] == "connectdb: " + APP_OK + " app="
+    assert lines[3] == f"{reset}: {APP_OK} app=", result.stderr
+    assert "a reset failed: the server rejected the credential; " + REWRITTEN in result.stderr
+    # one request and one more attempt for the reset after the rotation; the
+    # second reset, with a credential that did not change, costs neither
+    assert lines[5] == f"{reset}: {APP_OK} app=", result.stderr
     assert api.count("demo-app") == 2
+    assert result.stderr.count(REWRITTEN) == 1
+    # hold, the failed reset, its retry, the second reset (and the terminate
+    # steps' own queries run on those connections)
+    assert connection_attempts(pg, offset) == 4
+
+
+def use_host(db, api, host: str):
+    api.set_config_var("demo-app", "DATABASE_URL", db.app.url.replace(f"@{db.app.pg.host}:",
+                                                                      f"@{host}:"))
+
+
+# What cannot be rewritten safely: case -> (the change under the connection, the trace's
+# reason, the reset's API requests, whether it left the credential stale, steps between
+# the lost connection and the reset).
+NOT_REWRITTEN = {
+    "longer-password": (
+        lambda db, api: db.rotate("demo-app", new_password(len(db.app.password) + 8)),
+        "not rewritten: the new password is longer than the one libpq holds", 1, False, []),
+    "another-host": (
+        lambda db, api: (db.rotate("demo-app"), use_host(db, api, "localhost")),
+        "not rewritten: the credential now names another host, port or database", 1, False, []),
+    "another-database": (
+        lambda db, api: (db.rotate("demo-app"), api.set_config_var(
+            "demo-app", "DATABASE_URL", db.app.url.rsplit("/", 1)[0] + "/" + db.other.dbname)),
+        "not rewritten: the credential now names another host, port or database", 1, False, []),
+    "password-not-ours": (
+        lambda db, api: db.rotate("demo-app"),
+        "not rewritten: the connection's password (PQpass) is no longer the one hpgshim gave it",
+        0, True, ["mask_password"]),
+    "config-var-not-yet-changed": (
+        lambda db, api: (api.delay_serving_old("demo-app", "DATABASE_URL", db.app.url, 1.0),
+                         db.rotate("demo-app")),
+        "not rewritten: the config var still holds the rejected credential", 1, True, []),
+}
+
+
+@pytest.mark.parametrize("case", NOT_REWRITTEN)
+@pytest.mark.parametrize("reset", ["reset", "reset_start"])
+def test_reset_that_cannot_be_rewritten_fails_once(run, entry_points, shim_env, api, db, case,
+                                                   reset):
+    """The reset fails as libpq alone would, and the trace says why; the
+    program's next connect works.  With a cache, that connect reuses a new
+    credential the reset fetched, and fetches afresh when the reset left
+    the rejected one stale."""
+    change, why, reset_requests, stale, extra_steps = NOT_REWRITTEN[case]
+    steps = ["hold=heroku://demo-app", "wait", "terminate", *extra_steps, reset,
+             "connectdb=heroku://demo-app"]
+
+    def make_the_change():
+        change(db, api)  # what it returns is not the program's input
+
+    result = run([str(entry_points), *steps], shim_env(HPGSHIM_CACHE_TTL="600", HPGSHIM_DEBUG="1"),
+                 on_pause=make_the_change)
+    lines = result.stdout.splitlines()
+    assert lines[-2].startswith(reset + ": failed:"), result.stderr
+    assert why in result.stderr
+    assert REWRITTEN not in result.stderr
+    assert (STALE in result.stderr) == stale
+    assert lines[-1].startswith("connectdb: ok user=app_user db="), result.stderr
+    if stale:
+        assert api.count("demo-app") >= 1 + reset_requests + 1
+    else:
+        assert api.count("demo-app") == 1 + reset_requests
+
+
+@pytest.fixture
+def move_to_role(pg, db, api, secrets):
+    """move_to_role(role): a rotation that also changes the user name, as a
+    credential reset can: the old password stops working and demo-app's
+    DATABASE_URL names role (made now, dropped after the test) with a new
+    password of the same length."""
+    roles = []
+
+    def move(role: str):
+        password = new_password(len(db.app.password))
+        secrets.append(password)
+        pg.admin(f"CREATE ROLE {sql_identifier(role)} LOGIN PASSWORD {sql_literal(password)};")
+        roles.append(role)
+        db.rotate("demo-app")
+        api.set_config_var("demo-app", "DATABASE_URL", pg.url(role, password, db.app.dbname))
+
+    yield move
+    for role in roles:
+        pg.admin(f"DROP ROLE IF EXISTS {sql_identifier(role)};")
+
+
+@pytest.mark.parametrize("reset", ["reset", "reset_start"])
+def test_reset_after_a_new_user_name(run, entry_points, shim_env, api, move_to_role, reset):
+    result = run([str(entry_points), "hold=heroku://demo-app", "wait", "terminate", reset],
+                 shim_env(HPGSHIM_DEBUG="1"), on_pause=lambda: move_to_role("app_usr2"))
+    assert result.stdout.splitlines()[3] == f"{reset}: ok user=app_usr2 db=app_db ssl=t app=", \
+        result.stderr
+    assert REWRITTEN in result.stderr
+    assert api.count("demo-app") == 2
+
+
+def test_reset_after_a_longer_user_name_fails_once(run, entry_points, shim_env, api,
+                                                   move_to_role):
+    steps = ["hold=heroku://demo-app", "wait", "terminate", "reset", "connectdb=heroku://demo-app"]
+    result = run([str(entry_points), *steps], shim_env(HPGSHIM_DEBUG="1"),
+                 on_pause=lambda: move_to_role("app_user_2"))
+    lines = result.stdout.splitlines()
+    assert lines[3].startswith("reset: failed:"), result.stderr
+    assert "not rewritten: the new user name is longer than the one libpq holds" in result.stderr
+    assert lines[4] == "connectdb: ok user=app_user_2 db=app_db ssl=t app=", result.stderr
 
 
 PSQL = "/usr/bin/psql"  # Debian's wrapper, as users run it

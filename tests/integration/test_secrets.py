@@ -24,18 +24,23 @@ def written_bytes(strace_log: str) -> bytes:
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_no_secret_in_any_written_byte(run, entry_points, shim_env, api, db, secrets,
                                        tmp_path, home_dir):
-    # Exercise every path: success, a rotation with its retry, errors, and
-    # pass-through, all with debug lines on.
+    # Exercise every path: success, a rotation with its retry, errors,
+    # pass-through and a reset after a rotation, all with debug lines on.
     api.serve_once("demo-app", api.config_vars("demo-app"))
     db.rotate("demo-app")
     steps = ["connectdb=heroku://demo-app", "connect_start=heroku://demo-app",
              "ping=heroku://demo-app", "connectdb=heroku://no-such-app",
-             "conninfo_parse=heroku://demo-app", "connectdb=" + db.other.url + "?sslmode=require"]
+             "conninfo_parse=heroku://demo-app", "connectdb=" + db.other.url + "?sslmode=require",
+             # and a reset after a rotation, which rewrites the password libpq holds
+             "hold=heroku://demo-app", "wait", "terminate", "reset"]
     log = tmp_path / "strace.log"
+    # on_pause returns the program's input: not the password rotate() returns
     result = run(["strace", "-f", "-qq", "-e", WRITE_CALLS, "-s", "1000000", "-xx", "-o", str(log),
-                  str(entry_points), *steps], shim_env(HPGSHIM_DEBUG="1"))
+                  str(entry_points), *steps], shim_env(HPGSHIM_DEBUG="1"),
+                 on_pause=lambda: db.rotate("demo-app") and None)
     assert "retrying once" in result.stderr  # the retry path really ran
-    assert result.stdout.count("ok user=") == 4, result.stdout
+    assert "rewrote the credential libpq holds" in result.stderr  # and the reset's
+    assert result.stdout.count("ok user=") == 6, result.stdout
 
     written = written_bytes(log.read_text())
     assert b"hpgshim: " in written  # the decoding sees the debug lines: it can find things

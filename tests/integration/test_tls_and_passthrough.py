@@ -103,6 +103,21 @@ def test_exports_are_exactly_the_hooked_libpq_functions(run, shim_path, repo_roo
     assert exported == listed
 
 
+def test_library_never_calls_its_own_exported_hooks(run, shim_path, repo_root):
+    """A call from inside the library to a function it exports goes through
+    a PLT slot (a JUMP_SLOT relocation) and binds to the hook, not to libpq
+    or glibc: the shim's own dlopen/dlsym lookups once did exactly that
+    (shim/glibc_dl.h).  Taking a hook's address, as the dlsym hook does to
+    hand it out, is a GLOB_DAT relocation and is fine."""
+    result = run(["readelf", "-rW", str(shim_path)], {"PATH": "/usr/bin:/bin"})
+    called = {fields[4].split("@")[0] for fields in map(str.split, result.stdout.splitlines())
+              if len(fields) >= 5 and fields[2].endswith("JUMP_SLOT")}
+    exported = {line.strip() for line in (repo_root / "shim" / "exports.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")}
+    assert called, "no PLT slot at all: the readelf output was not understood"
+    assert not called & exported
+
+
 def test_library_never_exits_or_aborts_the_host(run, shim_path):
     result = run(["nm", "-D", "--undefined-only", str(shim_path)], {"PATH": "/usr/bin:/bin"})
     undefined = {line.split()[-1].split("@")[0] for line in result.stdout.splitlines()}

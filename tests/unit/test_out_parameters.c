@@ -12,9 +12,9 @@
 
 #include "cache_file.h"
 #include "conninfo_merge.h"
-#include "credential_cache.h"
-#include "credential_store.h"
-#include "request.h"
+#include "cache_memory.h"
+#include "cache.h"
+#include "call_target.h"
 #include "single_flight.h"
 #include "unit.h"
 
@@ -41,26 +41,26 @@ static void test_cache_misses_clear_out_parameters(void **state)
 	(void)state;
 	struct credential cred = poisoned_credential();
 	char *etag = poison;
-	assert_false(cache_get_validator("out-params.NO_SUCH_VAR.00000000", &cred, &etag));
+	assert_false(cache_memory_get_validator("out-params.NO_SUCH_VAR.00000000", &cred, &etag));
 	assert_empty_credential(&cred);
 	assert_null(etag);
 
 	cred = poisoned_credential();
-	assert_false(cache_get_fresh("out-params.NO_SUCH_VAR.00000000", 600, &cred));
+	assert_false(cache_memory_get_fresh("out-params.NO_SUCH_VAR.00000000", 600, &cred));
 	assert_empty_credential(&cred);
 
 	/* held, but without an ETag: no validator */
 	const struct credential held = { .host = "h", .user = "u", .password = "p" };
-	cache_put("out-params.NO_ETAG.00000000", &held, NULL);
+	cache_memory_put("out-params.NO_ETAG.00000000", &held, NULL);
 	cred = poisoned_credential();
 	etag = poison;
-	assert_false(cache_get_validator("out-params.NO_ETAG.00000000", &cred, &etag));
+	assert_false(cache_memory_get_validator("out-params.NO_ETAG.00000000", &cred, &etag));
 	assert_empty_credential(&cred);
 	assert_null(etag);
 
 	/* and a hit fills both */
-	cache_put("out-params.HELD.00000000", &held, "\"tag\"");
-	assert_true(cache_get_validator("out-params.HELD.00000000", &cred, &etag));
+	cache_memory_put("out-params.HELD.00000000", &held, "\"tag\"");
+	assert_true(cache_memory_get_validator("out-params.HELD.00000000", &cred, &etag));
 	assert_string_equal(cred.password, "p");
 	assert_string_equal(etag, "\"tag\"");
 	credential_free(&cred);
@@ -73,12 +73,12 @@ static void test_store_and_file_misses_clear_out_parameters(void **state)
 	const struct hpg_config config = { .cache_ttl_seconds = 600 };
 	struct credential cred = poisoned_credential();
 	char *etag = poison;
-	assert_false(store_get_validator(&config, "out-params.STORE.00000000", &cred, &etag));
+	assert_false(cache_get_validator(&config, "out-params.STORE.00000000", &cred, &etag));
 	assert_empty_credential(&cred);
 	assert_null(etag);
 
 	cred = poisoned_credential();
-	assert_false(store_get_fresh(&config, "out-params.STORE.00000000", &cred));
+	assert_false(cache_get_fresh(&config, "out-params.STORE.00000000", &cred));
 	assert_empty_credential(&cred);
 
 	struct hpg_error err;
@@ -118,14 +118,14 @@ static void test_optlist_fillers_start_empty(void **state)
 	const struct optlist poisoned = { poison_list, poison_list, 1, 1 };
 
 	struct optlist out = poisoned;
-	assert_false(request_from_conninfo(&libpq_direct, "not a conninfo", &out));
+	assert_false(call_target_from_conninfo(&libpq_direct, "not a conninfo", &out));
 	assert_null(out.keywords);
 	assert_int_equal(out.count, 0);
 
 	out = poisoned;
 	const char *const keywords[] = { "dbname", NULL };
 	const char *const values[] = { "heroku://a", NULL };
-	assert_true(request_from_params(&libpq_direct, keywords, values, 1, &out));
+	assert_true(call_target_from_params(&libpq_direct, keywords, values, 1, &out));
 	assert_int_equal(out.count, 1);
 	assert_string_equal(optlist_get(&out, "dbname"), "heroku://a");
 	optlist_free(&out);

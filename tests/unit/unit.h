@@ -21,10 +21,13 @@ extern const struct libpq_api libpq_direct;
 int run_placeholder_tests(void);
 int run_credential_tests(void);
 int run_conninfo_merge_tests(void);
-int run_request_tests(void);
-int run_config_vars_tests(void);
+int run_call_target_tests(void);
+int run_api_answer_tests(void);
 int run_heroku_api_tests(void);
 int run_retry_policy_tests(void);
+int run_reset_tests(void);
+int run_connect_retry_tests(void);
+int run_config_tests(void);
 int run_out_parameter_tests(void);
 int run_credential_fetch_tests(void);
 

@@ -1,8 +1,8 @@
 /*
- * credential_store.c - see credential_store.h.
+ * cache.c - see cache.h.
  */
 #define _GNU_SOURCE
-#include "credential_store.h"
+#include "cache.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cache_file.h"
-#include "credential_cache.h"
+#include "cache_memory.h"
 #include "debug.h"
 
 /* FNV-1a: a short, stable name part for any HEROKU_HOST. */
@@ -22,18 +22,23 @@ static uint32_t name_hash(const char *text)
 	return hash;
 }
 
-char *credential_key(const char *heroku_host, const char *app, const char *config_var)
+unsigned long cache_host_hash(const char *heroku_host)
+{
+	return name_hash(heroku_host ? heroku_host : "");
+}
+
+char *cache_key(const char *heroku_host, const char *app, const char *config_var)
 {
 	/* app and config_var are letters, digits, '-' and '_' (placeholder.c) */
 	char *key = NULL;
-	if (asprintf(&key, "%s.%s.%08x", app, config_var, name_hash(heroku_host ? heroku_host : "")) < 0)
+	if (asprintf(&key, "%s.%s.%08lx", app, config_var, cache_host_hash(heroku_host)) < 0)
 		return NULL;
 	return key;
 }
 
-bool store_usable(const struct hpg_config *config, struct hpg_error *err)
+bool cache_usable(const struct hpg_config *config, struct hpg_error *err)
 {
-	return config->cache_dir == NULL || cache_dir_check(config->cache_dir, err);
+	return config->cache_dir == NULL || cache_file_dir_check(config->cache_dir, err);
 }
 
 /* Reads the shared file for key, if there is one to read. */
@@ -51,13 +56,13 @@ static bool read_shared(const struct hpg_config *config, const char *key,
 	return found;
 }
 
-bool store_get_fresh(const struct hpg_config *config, const char *key, struct credential *out)
+bool cache_get_fresh(const struct hpg_config *config, const char *key, struct credential *out)
 {
 	*out = (struct credential)CREDENTIAL_INIT;
 	long ttl = config->cache_ttl_seconds;
 	if (ttl <= 0)
 		return false;
-	if (cache_get_fresh(key, ttl, out))
+	if (cache_memory_get_fresh(key, ttl, out))
 		return true;
 
 	char *etag = NULL;
@@ -67,7 +72,7 @@ bool store_get_fresh(const struct hpg_config *config, const char *key, struct cr
 	bool fresh = time(NULL) - fetched < ttl;
 	if (fresh) {
 		hpg_debug("credential for %s from the shared cache (HPGSHIM_CACHE_DIR)", key);
-		cache_put(key, out, etag); /* the next connect in this process needs no file */
+		cache_memory_put(key, out, etag); /* the next connect in this process needs no file */
 	} else {
 		credential_free(out);
 	}
@@ -75,12 +80,12 @@ bool store_get_fresh(const struct hpg_config *config, const char *key, struct cr
 	return fresh;
 }
 
-bool store_get_validator(const struct hpg_config *config, const char *key,
+bool cache_get_validator(const struct hpg_config *config, const char *key,
 			 struct credential *out, char **etag)
 {
 	time_t fetched;
 	/* Each reader sets *out and *etag on entry: after a miss they are empty. */
-	if (cache_get_validator(key, out, etag))
+	if (cache_memory_get_validator(key, out, etag))
 		return true;
 	if (!read_shared(config, key, out, etag, &fetched))
 		return false;
@@ -91,10 +96,32 @@ bool store_get_validator(const struct hpg_config *config, const char *key,
 	return true;
 }
 
-void store_put(const struct hpg_config *config, const char *key,
+bool cache_get_held(const struct hpg_config *config, const char *key, long max_age_seconds,
+		    struct credential *out, long *age_seconds)
+{
+	*out = (struct credential)CREDENTIAL_INIT;
+	*age_seconds = 0;
+	if (cache_memory_get_held(key, max_age_seconds, out, age_seconds))
+		return true;
+
+	char *etag = NULL;
+	time_t fetched;
+	if (!read_shared(config, key, out, &etag, &fetched))
+		return false;
+	free(etag);
+	time_t age = time(NULL) - fetched;
+	if (age < 0 || age > max_age_seconds) {
+		credential_free(out);
+		return false;
+	}
+	*age_seconds = (long)age;
+	return true;
+}
+
+void cache_put(const struct hpg_config *config, const char *key,
 	       const struct credential *cred, const char *etag)
 {
-	cache_put(key, cred, etag);
+	cache_memory_put(key, cred, etag);
 	struct hpg_error err;
 	const struct cjson_api *json = config->cache_dir ? cjson_api_get(&err) : NULL;
 	char *path = json ? cache_file_path(config->cache_dir, key) : NULL;
@@ -103,9 +130,9 @@ void store_put(const struct hpg_config *config, const char *key,
 	free(path);
 }
 
-void store_forget(const struct hpg_config *config, const char *key)
+void cache_forget(const struct hpg_config *config, const char *key)
 {
-	cache_mark_stale(key);
+	cache_memory_mark_stale(key);
 	char *path = config->cache_dir ? cache_file_path(config->cache_dir, key) : NULL;
 	if (path != NULL)
 		cache_file_drop(path);

@@ -1,10 +1,10 @@
 /*
- * resolved_targets.c - see resolved_targets.h.
+ * reconnect_targets.c - see reconnect_targets.h.
  *
  * A small ring: the last few credentials per process are enough to
  * recognise a reconnect (the credential before a rotation included).
  */
-#include "resolved_targets.h"
+#include "reconnect_targets.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 #include "fork_safety.h"
 
 #define TARGETS_KEPT 16
-#define DEFAULT_PORT "5432"
 
 struct target {
 	char *host, *port, *user, *dbname;	/* no password: not needed to match */
@@ -35,7 +34,7 @@ static void target_free(struct target *t)
 	memset(t, 0, sizeof *t);
 }
 
-static bool same(const char *a, const char *b)
+static bool both_set_and_equal(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
@@ -43,24 +42,26 @@ static bool same(const char *a, const char *b)
 static bool target_equals(const struct target *t, const char *host, const char *port,
 			  const char *user, const char *dbname)
 {
-	return same(t->host, host) && same(t->port, port ? port : DEFAULT_PORT) &&
-	       same(t->user, user) && same(t->dbname, dbname ? dbname : user);
+	return both_set_and_equal(t->host, host) &&
+	       both_set_and_equal(t->port, port ? port : CREDENTIAL_DEFAULT_PORT) &&
+	       both_set_and_equal(t->user, user) &&
+	       both_set_and_equal(t->dbname, dbname ? dbname : user);
 }
 
-void targets_remember(const struct credential *cred, const char *placeholder)
+void reconnect_targets_remember(const struct credential *cred, const char *placeholder)
 {
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
 	for (unsigned i = 0; i < TARGETS_KEPT; i++)
 		if (target_equals(&ring[i], cred->host, cred->port, cred->user, cred->dbname) &&
-		    same(ring[i].placeholder, placeholder)) {
+		    both_set_and_equal(ring[i].placeholder, placeholder)) {
 			pthread_mutex_unlock(&lock);
 			return;
 		}
 	struct target *t = &ring[next_slot++ % TARGETS_KEPT];
 	target_free(t);
 	t->host = strdup(cred->host);
-	t->port = strdup(cred->port ? cred->port : DEFAULT_PORT);
+	t->port = strdup(cred->port ? cred->port : CREDENTIAL_DEFAULT_PORT);
 	t->user = strdup(cred->user);
 	t->dbname = strdup(cred->dbname ? cred->dbname : cred->user);
 	t->placeholder = strdup(placeholder);
@@ -71,12 +72,12 @@ void targets_remember(const struct credential *cred, const char *placeholder)
 	pthread_mutex_unlock(&lock);
 }
 
-bool targets_any(void)
+bool reconnect_targets_any(void)
 {
 	return __atomic_load_n(&any, __ATOMIC_ACQUIRE);
 }
 
-char *targets_match(const struct optlist *request)
+char *reconnect_targets_match(const struct optlist *request)
 {
 	const char *host = optlist_get(request, "host");
 	const char *user = optlist_get(request, "user");

@@ -1,13 +1,13 @@
 /*
- * request.h - the connection target of one libpq call, as options.
+ * call_target.h - the connection target of one libpq call, as options.
  *
  * Each connect entry point has its own shape (a conninfo string, keyword and
  * value arrays with or without dbname expansion, PQsetdbLogin's seven
  * arguments).  These functions turn each into one optlist, in libpq's own
  * order of precedence, so that the rest of the shim has one shape to handle.
  */
-#ifndef HPGSHIM_REQUEST_H
-#define HPGSHIM_REQUEST_H
+#ifndef HPGSHIM_CALL_TARGET_H
+#define HPGSHIM_CALL_TARGET_H
 
 #include <stdbool.h>
 
@@ -19,8 +19,8 @@
  * a placeholder at all?  False means pass the call through untouched.
  * pgdatabase is getenv("PGDATABASE"); a NULL text or value is fine.
  */
-bool conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase);
-bool params_may_name_placeholder(const char *const *keywords, const char *const *values,
+bool call_target_conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase);
+bool call_target_params_may_name_placeholder(const char *const *keywords, const char *const *values,
 				 const char *pgdatabase);
 
 /*
@@ -28,11 +28,11 @@ bool params_may_name_placeholder(const char *const *keywords, const char *const 
  * (libpq will say why when it gets them) or memory runs out: the call then
  * passes through untouched.
  */
-bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
+bool call_target_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 			   struct optlist *out);
-bool request_from_params(const struct libpq_api *pq, const char *const *keywords,
+bool call_target_from_params(const struct libpq_api *pq, const char *const *keywords,
 			 const char *const *values, int expand_dbname, struct optlist *out);
-bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
+bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
 			      const char *port, const char *options, const char *db_name,
 			      const char *login, const char *password, struct optlist *out);
 
@@ -46,7 +46,7 @@ bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
  *     that keeps the host of PQconninfoParse()'s answer but sets its own
  *     dbname, as pg_dumpall -d does.
  */
-const char *request_placeholder(const struct optlist *request, const char *pgdatabase,
+const char *call_target_placeholder(const struct optlist *request, const char *pgdatabase,
 				bool *names_server);
 
 #endif

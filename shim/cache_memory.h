@@ -1,5 +1,5 @@
 /*
- * credential_cache.h - fetched credentials, per API host, app and config var.
+ * cache_memory.h - fetched credentials, per API host, app and config var.
  *
  * Within HPGSHIM_CACHE_TTL seconds of a fetch no request is made.  After
  * that (and always with the default TTL of 0) the held credential and its
@@ -8,8 +8,8 @@
  * connection failed, is marked stale: never served again, and the next
  * fetch is unconditional.  Thread-safe; the lock is held across fork().
  */
-#ifndef HPGSHIM_CREDENTIAL_CACHE_H
-#define HPGSHIM_CREDENTIAL_CACHE_H
+#ifndef HPGSHIM_CACHE_MEMORY_H
+#define HPGSHIM_CACHE_MEMORY_H
 
 #include <stdbool.h>
 
@@ -21,15 +21,22 @@
  */
 
 /* Copies the credential for key if fetched less than ttl_seconds ago and not stale. */
-bool cache_get_fresh(const char *key, long ttl_seconds, struct credential *out);
+bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential *out);
+
+/*
+ * Copies the credential for key if fetched at most max_age_seconds ago and
+ * not stale; *age_seconds is its age then.
+ */
+bool cache_memory_get_held(const char *key, long max_age_seconds, struct credential *out,
+			   long *age_seconds);
 
 /* Copies the credential for key and its ETag (malloc'd), if not stale and it has one. */
-bool cache_get_validator(const char *key, struct credential *out, char **etag);
+bool cache_memory_get_validator(const char *key, struct credential *out, char **etag);
 
 /* Stores a copy of cred and etag (NULL: none) for key, fetched now. */
-void cache_put(const char *key, const struct credential *cred, const char *etag);
+void cache_memory_put(const char *key, const struct credential *cred, const char *etag);
 
-/* Neither served nor used as a validator again until the next cache_put(). */
-void cache_mark_stale(const char *key);
+/* Neither served nor used as a validator again until the next cache_memory_put(). */
+void cache_memory_mark_stale(const char *key);
 
 #endif

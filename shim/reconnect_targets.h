@@ -1,5 +1,5 @@
 /*
- * resolved_targets.h - the databases this process reached through a placeholder.
+ * reconnect_targets.h - the databases this process reached through a placeholder.
  *
  * psql's \c without arguments reconnects with the values it reads back from
  * the old connection (PQconninfo): host, port, user, password and dbname of
@@ -7,10 +7,10 @@
  * wrong.  Remembering which (host, port, user, dbname) each placeholder
  * resolved to lets the shim recognise such a reconnect and give it a fresh
  * credential.  A process that never resolved a placeholder pays one atomic
- * load for this (targets_any()).
+ * load for this (reconnect_targets_any()).
  */
-#ifndef HPGSHIM_RESOLVED_TARGETS_H
-#define HPGSHIM_RESOLVED_TARGETS_H
+#ifndef HPGSHIM_RECONNECT_TARGETS_H
+#define HPGSHIM_RECONNECT_TARGETS_H
 
 #include <stdbool.h>
 
@@ -18,15 +18,15 @@
 #include "optlist.h"
 
 /* Remembers that placeholder (as heroku://APP/VAR) resolved to cred. */
-void targets_remember(const struct credential *cred, const char *placeholder);
+void reconnect_targets_remember(const struct credential *cred, const char *placeholder);
 
 /* Whether anything was remembered: the hooks' fast path. */
-bool targets_any(void);
+bool reconnect_targets_any(void);
 
 /*
  * The placeholder whose credential request names (same host, port, user
  * and dbname), malloc'd; NULL when it names none.
  */
-char *targets_match(const struct optlist *request);
+char *reconnect_targets_match(const struct optlist *request);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * fuzz_config_vars.c - what the shim does with the config-vars endpoint's
- * answer: config_vars_lookup(), credential_from_url() on the value found,
- * and heroku_error_id() on the same body.
+ * fuzz_api_answer.c - what the shim does with the config-vars endpoint's
+ * answer: api_answer_config_var(), credential_from_url() on the value found,
+ * and api_answer_error_id() on the same body.
  *
  * Input: "NAME\nBODY": the config var asked for, then the HTTP body.  Without
  * a newline, the whole input is the body and NAME is DATABASE_URL.  The body
@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "config_vars.h"
+#include "api_answer.h"
 #include "credential.h"
 #include "lazy_libs.h"
 #include "support.h"
@@ -57,7 +57,7 @@ static void check_credential(const char *url)
 
 static void check_error_id(const char *body, size_t length)
 {
-	char *id = heroku_error_id(cjson(), body, length);
+	char *id = api_answer_error_id(cjson(), body, length);
 	if (id != NULL) {
 		FUZZ_CHECK(id[0] != '\0' && strlen(id) < 40);
 		FUZZ_CHECK(strspn(id, "abcdefghijklmnopqrstuvwxyz_") == strlen(id));
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char *value = NULL;
 	struct hpg_error err = { "" };
-	if (config_vars_lookup(cjson(), body, length, name, &value, &err)) {
+	if (api_answer_config_var(cjson(), body, length, name, &value, &err)) {
 		FUZZ_CHECK(value != NULL);
 		check_credential(value);
 		free(value);

@@ -1,11 +1,11 @@
 /*
- * test_config_vars.c - the config-vars JSON, through the real cJSON.
+ * test_api_answer.c - the config-vars JSON, through the real cJSON.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_vars.h"
-#include "optlist.h"
+#include "api_answer.h"
+#include "secret.h"
 #include "unit.h"
 
 static const struct cjson_api *json(void)
@@ -19,7 +19,7 @@ static const struct cjson_api *json(void)
 
 static bool lookup(const char *body, const char *name, char **value, struct hpg_error *err)
 {
-	return config_vars_lookup(json(), body, strlen(body), name, value, err);
+	return api_answer_config_var(json(), body, strlen(body), name, value, err);
 }
 
 static const char vars[] =
@@ -113,17 +113,17 @@ static void test_heroku_error_id(void **state)
 {
 	(void)state;
 	const char *body = "{\"id\":\"not_found\",\"message\":\"Couldn't find that app.\"}";
-	char *id = heroku_error_id(json(), body, strlen(body));
+	char *id = api_answer_error_id(json(), body, strlen(body));
 	assert_string_equal(id, "not_found");
 	free(id);
 	const char *odd = "{\"id\":\"<script>\"}";
-	assert_null(heroku_error_id(json(), odd, strlen(odd)));
-	assert_null(heroku_error_id(json(), "x", 1));
+	assert_null(api_answer_error_id(json(), odd, strlen(odd)));
+	assert_null(api_answer_error_id(json(), "x", 1));
 	const char *not_utf8 = "{\"id\":\"not_found\",\"message\":\"\xff\"}";
-	assert_null(heroku_error_id(json(), not_utf8, strlen(not_utf8)));
+	assert_null(api_answer_error_id(json(), not_utf8, strlen(not_utf8)));
 }
 
-int run_config_vars_tests(void)
+int run_api_answer_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_found_and_attachment_name),

@@ -1,7 +1,7 @@
 /*
- * request.c - see request.h.
+ * call_target.c - see call_target.h.
  */
-#include "request.h"
+#include "call_target.h"
 
 #include <string.h>
 
@@ -12,12 +12,12 @@ static bool mentions_placeholder(const char *text)
 	return text != NULL && strstr(text, PLACEHOLDER_SCHEME) != NULL;
 }
 
-bool conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase)
+bool call_target_conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase)
 {
 	return mentions_placeholder(conninfo) || placeholder_is(pgdatabase);
 }
 
-bool params_may_name_placeholder(const char *const *keywords, const char *const *values,
+bool call_target_params_may_name_placeholder(const char *const *keywords, const char *const *values,
 				 const char *pgdatabase)
 {
 	for (size_t i = 0; keywords[i] != NULL; i++)
@@ -48,7 +48,7 @@ static bool add_parsed_string(const struct libpq_api *pq, const char *conninfo,
 	return ok;
 }
 
-bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
+bool call_target_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 			   struct optlist *out)
 {
 	*out = (struct optlist)OPTLIST_INIT;
@@ -59,7 +59,7 @@ bool request_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 	return ok;
 }
 
-bool request_from_params(const struct libpq_api *pq, const char *const *keywords,
+bool call_target_from_params(const struct libpq_api *pq, const char *const *keywords,
 			 const char *const *values, int expand_dbname, struct optlist *out)
 {
 	bool dbname_seen = false;
@@ -83,7 +83,7 @@ bool request_from_params(const struct libpq_api *pq, const char *const *keywords
 	return true;
 }
 
-bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
+bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
 			      const char *port, const char *options, const char *db_name,
 			      const char *login, const char *password, struct optlist *out)
 {
@@ -91,10 +91,10 @@ bool request_from_setdb_login(const struct libpq_api *pq, const char *host,
 	 * one), then lets its other arguments override. */
 	const char *const keywords[] = { "dbname", "host", "port", "options", "user", "password", NULL };
 	const char *const values[] = { db_name, host, port, options, login, password, NULL };
-	return request_from_params(pq, keywords, values, 1, out);
+	return call_target_from_params(pq, keywords, values, 1, out);
 }
 
-const char *request_placeholder(const struct optlist *request, const char *pgdatabase,
+const char *call_target_placeholder(const struct optlist *request, const char *pgdatabase,
 				bool *names_server)
 {
 	const char *dbname = optlist_get(request, "dbname");

@@ -1,8 +1,8 @@
 /*
- * config_vars.h - reading the JSON the config-vars endpoint answers, with cJSON.
+ * api_answer.h - reading the JSON the config-vars endpoint answers, with cJSON.
  */
-#ifndef HPGSHIM_CONFIG_VARS_H
-#define HPGSHIM_CONFIG_VARS_H
+#ifndef HPGSHIM_API_ANSWER_H
+#define HPGSHIM_API_ANSWER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,13 +18,10 @@
  * missing it lists the names (never the values) of the vars ending in _URL.
  * A body that is not UTF-8 is not JSON (RFC 8259): refused whole.
  */
-bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t length,
+bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
 			const char *name, char **value, struct hpg_error *err);
 
 /* The "id" of a Heroku error body ({"id": "not_found", ...}), malloc'd, or NULL. */
-char *heroku_error_id(const struct cjson_api *json, const char *body, size_t length);
-
-/* cJSON_Delete() after wiping every string in the tree (they may be secrets). */
-void json_delete_wiped(const struct cjson_api *json, cJSON *root);
+char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length);
 
 #endif

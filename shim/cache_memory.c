@@ -1,23 +1,23 @@
 /*
- * credential_cache.c - see credential_cache.h.
+ * cache_memory.c - see cache_memory.h.
  *
  * A short linked list: a process talks to a handful of apps at most.
  */
-#include "credential_cache.h"
+#include "cache_memory.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fork_safety.h"
+#include "monotonic.h"
 
 struct entry {
 	struct entry *next;
 	char *key;
 	struct credential cred;
 	char *etag;			/* NULL: the API sent none */
-	struct timespec fetched;	/* CLOCK_MONOTONIC */
+	long fetched_ms;		/* monotonic_ms() */
 	bool stale;
 };
 
@@ -49,11 +49,9 @@ static struct entry *find_or_add(const char *key)
 	return e;
 }
 
-static double seconds_since(const struct timespec *then)
+static double seconds_since(long then_ms)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - then->tv_sec) + (double)(now.tv_nsec - then->tv_nsec) / 1e9;
+	return (double)(monotonic_ms() - then_ms) / 1000;
 }
 
 static void lock_cache(void)
@@ -62,20 +60,35 @@ static void lock_cache(void)
 	pthread_mutex_lock(&lock);
 }
 
-bool cache_get_fresh(const char *key, long ttl_seconds, struct credential *out)
+bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential *out)
 {
 	*out = (struct credential)CREDENTIAL_INIT;
 	if (ttl_seconds <= 0)
 		return false;
 	lock_cache();
 	struct entry *e = find_usable(key);
-	bool hit = e != NULL && seconds_since(&e->fetched) < (double)ttl_seconds &&
+	bool hit = e != NULL && seconds_since(e->fetched_ms) < (double)ttl_seconds &&
 		   credential_copy(out, &e->cred);
 	pthread_mutex_unlock(&lock);
 	return hit;
 }
 
-bool cache_get_validator(const char *key, struct credential *out, char **etag)
+bool cache_memory_get_held(const char *key, long max_age_seconds, struct credential *out,
+			   long *age_seconds)
+{
+	*out = (struct credential)CREDENTIAL_INIT;
+	*age_seconds = 0;
+	lock_cache();
+	struct entry *e = find_usable(key);
+	double age = e != NULL ? seconds_since(e->fetched_ms) : 0;
+	bool hit = e != NULL && age <= (double)max_age_seconds && credential_copy(out, &e->cred);
+	pthread_mutex_unlock(&lock);
+	if (hit)
+		*age_seconds = (long)age;
+	return hit;
+}
+
+bool cache_memory_get_validator(const char *key, struct credential *out, char **etag)
 {
 	*out = (struct credential)CREDENTIAL_INIT;
 	*etag = NULL;
@@ -93,7 +106,7 @@ bool cache_get_validator(const char *key, struct credential *out, char **etag)
 	return hit;
 }
 
-void cache_put(const char *key, const struct credential *cred, const char *etag)
+void cache_memory_put(const char *key, const struct credential *cred, const char *etag)
 {
 	lock_cache();
 	struct entry *e = find_or_add(key);
@@ -102,12 +115,12 @@ void cache_put(const char *key, const struct credential *cred, const char *etag)
 		free(e->etag);
 		e->etag = etag ? strdup(etag) : NULL;
 		e->stale = !credential_copy(&e->cred, cred);
-		clock_gettime(CLOCK_MONOTONIC, &e->fetched);
+		e->fetched_ms = monotonic_ms();
 	}
 	pthread_mutex_unlock(&lock);
 }
 
-void cache_mark_stale(const char *key)
+void cache_memory_mark_stale(const char *key)
 {
 	lock_cache();
 	for (struct entry *e = entries; e != NULL; e = e->next)

@@ -1,29 +1,15 @@
 /*
- * config_vars.c - the config-vars JSON; see config_vars.h.
+ * api_answer.c - the config-vars JSON; see api_answer.h.
  */
 #define _GNU_SOURCE
-#include "config_vars.h"
+#include "api_answer.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* cJSON keeps its own copies of every value: wipe them before freeing. */
-static void wipe_tree(cJSON *item)
-{
-	for (; item != NULL; item = item->next) {
-		if (item->valuestring != NULL)
-			explicit_bzero(item->valuestring, strlen(item->valuestring));
-		wipe_tree(item->child);
-	}
-}
-
-void json_delete_wiped(const struct cjson_api *json, cJSON *root)
-{
-	wipe_tree(root);
-	json->cJSON_Delete(root);
-}
+#include "secret.h"
 
 /*
  * Whether text is well-formed UTF-8 (RFC 3629: no overlong forms, no
@@ -92,7 +78,7 @@ static void list_url_names(const cJSON *object, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
-bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t length,
+bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
 			const char *name, char **value, struct hpg_error *err)
 {
 	*value = NULL;
@@ -114,7 +100,7 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 		hpg_error_set(err, "the Heroku API answered with a body that is not a JSON "
 			      "object of config vars; check HEROKU_HOST");
 		if (root != NULL)
-			json_delete_wiped(json, root);
+			secret_json_delete(json, root);
 		return false;
 	}
 
@@ -147,11 +133,11 @@ bool config_vars_lookup(const struct cjson_api *json, const char *body, size_t l
 	} else {
 		ok = true;
 	}
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return ok;
 }
 
-char *heroku_error_id(const struct cjson_api *json, const char *body, size_t length)
+char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length)
 {
 	if (!is_utf8((const unsigned char *)body, length))
 		return NULL;
@@ -166,6 +152,6 @@ char *heroku_error_id(const struct cjson_api *json, const char *body, size_t len
 	    id->valuestring[0] != '\0' && strlen(id->valuestring) < 40 &&
 	    strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyz_") == strlen(id->valuestring))
 		copy = strdup(id->valuestring);
-	json_delete_wiped(json, root);
+	secret_json_delete(json, root);
 	return copy;
 }

@@ -1,0 +1,73 @@
+/*
+ * reset.c - see reset.h.
+ */
+#include "reset.h"
+
+#include <string.h>
+
+enum reset_case reset_precheck(bool rejected, const struct credential *given,
+			       const char *libpq_password)
+{
+	if (!rejected)
+		return RESET_NOT_REJECTED;
+	if (!credential_field_equal(libpq_password, given->password))
+		return RESET_PASSWORD_NOT_OURS;
+	return RESET_REWRITE;
+}
+
+enum reset_case reset_decide(const struct credential *given, const struct credential *fresh,
+			     bool names_server, const char *libpq_password, const char *libpq_user)
+{
+	if (credential_equal(given, fresh))
+		return RESET_SAME_CREDENTIAL;
+	if (!credential_field_equal(given->host, fresh->host) ||
+	    !credential_field_equal(given->port, fresh->port) ||
+	    (!names_server && !credential_field_equal(given->dbname, fresh->dbname)))
+		return RESET_TARGET_CHANGED;
+	/* The buffers may have changed while the request was under way. */
+	if (!credential_field_equal(libpq_password, given->password))
+		return RESET_PASSWORD_NOT_OURS;
+	if (strlen(fresh->password) > strlen(libpq_password))
+		return RESET_PASSWORD_LONGER;
+	if (!credential_field_equal(given->user, fresh->user)) {
+		if (!credential_field_equal(libpq_user, given->user))
+			return RESET_USER_NOT_OURS;
+		if (strlen(fresh->user) > strlen(libpq_user))
+			return RESET_USER_LONGER;
+	}
+	return RESET_REWRITE;
+}
+
+const char *reset_case_text(enum reset_case c)
+{
+	switch (c) {
+	case RESET_REWRITE:
+		return "rewrote the credential libpq holds for this connection in place";
+	case RESET_NOT_REJECTED:
+		return "not rewritten: the server did not reject the credential";
+	case RESET_PASSWORD_NOT_OURS:
+		return "not rewritten: the connection's password (PQpass) is no longer the one "
+		       "hpgshim gave it";
+	case RESET_USER_NOT_OURS:
+		return "not rewritten: the connection's user (PQuser) is no longer the one "
+		       "hpgshim gave it";
+	case RESET_NO_NEW_CREDENTIAL:
+		return "not rewritten: no credential could be fetched";
+	case RESET_SAME_CREDENTIAL:
+		return "not rewritten: the config var still holds the rejected credential";
+	case RESET_TARGET_CHANGED:
+		return "not rewritten: the credential now names another host, port or database, "
+		       "which a reset cannot change";
+	case RESET_PASSWORD_LONGER:
+		return "not rewritten: the new password is longer than the one libpq holds";
+	case RESET_USER_LONGER:
+		return "not rewritten: the new user name is longer than the one libpq holds";
+	}
+	return "not rewritten";
+}
+
+void reset_rewrite(char *buffer, const char *value)
+{
+	explicit_bzero(buffer, strlen(buffer));
+	memcpy(buffer, value, strlen(value));
+}

@@ -1,0 +1,110 @@
+/*
+ * test_call_target.c - every entry point's arguments as one optlist.
+ */
+#include "call_target.h"
+#include "unit.h"
+
+static void test_conninfo_forms(void **state)
+{
+	(void)state;
+	struct optlist r = OPTLIST_INIT;
+	bool server;
+	assert_true(call_target_from_conninfo(&libpq_direct, "heroku://a?application_name=x", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a?application_name=x");
+	optlist_free(&r);
+
+	assert_true(call_target_from_conninfo(&libpq_direct,
+					  "dbname=heroku://a application_name='b c'", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
+	assert_string_equal(optlist_get(&r, "application_name"), "b c");
+	optlist_free(&r);
+
+	/* an ordinary conninfo names no placeholder, even with PGDATABASE set */
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=h dbname=d", &r));
+	assert_null(call_target_placeholder(&r, "heroku://a", &server));
+	optlist_free(&r);
+
+	/* no dbname: PGDATABASE decides */
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=h", &r));
+	assert_string_equal(call_target_placeholder(&r, "heroku://a", &server), "heroku://a");
+	assert_null(call_target_placeholder(&r, "plain", &server));
+	optlist_free(&r);
+
+	assert_false(call_target_from_conninfo(&libpq_direct, "not a conninfo", &r));
+
+	/* a placeholder as host names the app's server; the dbname is the caller's */
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=heroku://a dbname=postgres", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
+	assert_true(server);
+	optlist_free(&r);
+	assert_true(call_target_from_conninfo(&libpq_direct, "host=heroku://a dbname=heroku://a", &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
+	assert_false(server);
+	optlist_free(&r);
+}
+
+static void test_params_with_and_without_expansion(void **state)
+{
+	(void)state;
+	bool server;
+	const char *const keywords[] = { "host", "dbname", "application_name", "user", NULL };
+	const char *const values[] = { "h", "dbname=heroku://a connect_timeout=3", "app", NULL, NULL };
+	struct optlist r = OPTLIST_INIT;
+
+	assert_true(call_target_from_params(&libpq_direct, keywords, values, 1, &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
+	assert_string_equal(optlist_get(&r, "connect_timeout"), "3");
+	assert_null(optlist_get(&r, "user")); /* NULL value: not given */
+	optlist_free(&r);
+
+	/* expand_dbname 0: the dbname is a name, not a placeholder */
+	assert_true(call_target_from_params(&libpq_direct, keywords, values, 0, &r));
+	assert_null(call_target_placeholder(&r, NULL, &server));
+	optlist_free(&r);
+
+	/* a bare placeholder is one with expand_dbname 0 or 1 */
+	const char *const bare[] = { "h", "heroku://a", "app", NULL, NULL };
+	for (int expand = 0; expand <= 1; expand++) {
+		assert_true(call_target_from_params(&libpq_direct, keywords, bare, expand, &r));
+		assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
+		optlist_free(&r);
+	}
+}
+
+static void test_setdb_login(void **state)
+{
+	(void)state;
+	bool server;
+	struct optlist r = OPTLIST_INIT;
+	assert_true(call_target_from_setdb_login(&libpq_direct, "h", NULL, "-c x=1", "heroku://a",
+					     "me", NULL, &r));
+	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
+	assert_string_equal(optlist_get(&r, "options"), "-c x=1");
+	assert_string_equal(optlist_get(&r, "user"), "me");
+	optlist_free(&r);
+}
+
+static void test_cheap_checks(void **state)
+{
+	(void)state;
+	const char *const keywords[] = { "host", "dbname", NULL };
+	const char *const plain[] = { NULL, "d", NULL };
+	const char *const named[] = { NULL, "heroku://a", NULL };
+	assert_false(call_target_params_may_name_placeholder(keywords, plain, NULL));
+	assert_true(call_target_params_may_name_placeholder(keywords, named, NULL));
+	assert_true(call_target_params_may_name_placeholder(keywords, plain, "heroku://a"));
+	assert_false(call_target_conninfo_may_name_placeholder("host=h", "d"));
+	assert_true(call_target_conninfo_may_name_placeholder("dbname=heroku://a", NULL));
+	assert_false(call_target_conninfo_may_name_placeholder(NULL, NULL));
+}
+
+int run_call_target_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conninfo_forms),
+		cmocka_unit_test(test_params_with_and_without_expansion),
+		cmocka_unit_test(test_setdb_login),
+		cmocka_unit_test(test_cheap_checks),
+	};
+	return cmocka_run_group_tests_name("request", tests, NULL, NULL);
+}
