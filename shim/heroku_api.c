@@ -105,6 +105,7 @@ done:
 struct body_sink {
 	struct api_response *res;
 	bool too_large;
+	bool out_of_memory;	/* both make libcurl stop with CURLE_WRITE_ERROR */
 };
 
 static size_t collect_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -118,8 +119,10 @@ static size_t collect_body(char *data, size_t size, size_t nmemb, void *userp)
 		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
 	char *grown = malloc(res->length + n + 1);
-	if (grown == NULL)
+	if (grown == NULL) {
+		sink->out_of_memory = true;
 		return 0;
+	}
 	/* Copy rather than realloc, so that no unwiped copy of the body is left. */
 	if (res->body != NULL) {
 		memcpy(grown, res->body, res->length);
@@ -224,7 +227,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	char *escaped_app = NULL, *url = NULL, *auth = NULL;
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE] = "";
-	struct body_sink sink = { out, false };
+	struct body_sink sink = { .res = out };
 	bool ok = false, transient = false, timed_out = false;
 
 	*out = (struct api_response)API_RESPONSE_INIT;
@@ -307,7 +310,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
 			      "check HEROKU_HOST", HEROKU_API_BODY_MAX);
-	} else if (rc == CURLE_OUT_OF_MEMORY) {
+	} else if (rc == CURLE_OUT_OF_MEMORY || sink.out_of_memory) {
 		hpg_error_set(err, "out of memory while asking the Heroku API at %s", req->base_url);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		hpg_error_set(err, "the Heroku API did not answer within %.1f s (HPGSHIM_TIMEOUT, "
@@ -318,7 +321,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 			      "proxy and HEROKU_HOST", req->base_url,
 			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
 	}
-	transient = !ok && transient_failure(rc) && !sink.too_large;
+	transient = !ok && transient_failure(rc) && !sink.too_large && !sink.out_of_memory;
 	timed_out = !ok && rc == CURLE_OPERATION_TIMEDOUT;
 done:
 	secret_slist_free(curl, headers);
