@@ -31,11 +31,13 @@
  * PGconn with a message; never NULL, never a crash.  After PQfinish of
  * everything, LeakSanitizer checks that nothing was lost.
  *
- * Output: a line for each run that went wrong, then
- *   alloc_torture: runs R, allocation points P (shim S, cJSON J, libcurl C),
- *   connections K, errors E, bad B
- * where P is what the run without an injected failure allocated.  Exit
- * status 1 when any run went wrong.
+ * Runs go as many at once as there are CPUs.  Output, in no fixed order:
+ *   error N STEP: MESSAGE             each failed connect, for the test to judge
+ *   run N: connections K errors E (T ms, leak check L ms)
+ *   N=N: WHAT                          a run that went wrong
+ * then, from the run without an injected failure,
+ *   alloc_torture: allocation points P (shim S, cJSON J, libcurl C)
+ * and a last summary line.  Exit status 1 when any run went wrong.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -64,7 +66,6 @@
 /* --- the failing allocator ------------------------------------------------- */
 
 enum origin { FROM_SHIM, FROM_CJSON, FROM_CURL, ORIGINS };
-static const char *const origin_names[ORIGINS] = { "shim", "cJSON", "libcurl" };
 
 static atomic_bool armed;
 static atomic_long allocations;
@@ -328,7 +329,6 @@ int main(int argc, char **argv)
 		return 2;
 	hook_libraries();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	(void)origin_names;
 
 	/* Runs are independent: as many at once as there are CPUs.  The first
 	 * run with no injected failure ends the loop; the runs started before
