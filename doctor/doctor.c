@@ -19,6 +19,7 @@
  * tells it which library it would preload (--library) and its own version.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -48,10 +49,52 @@
 #include "secret.h"
 #include "version.h"
 
-/* The program links libpq: the core's table points at it directly. */
-#define DOCTOR_LIBPQ_MEMBER(name) .name = name,
-static const struct libpq_api doctor_libpq = { LIBPQ_API_FUNCTIONS(DOCTOR_LIBPQ_MEMBER) };
+/*
+ * libpq, opened when the doctor starts rather than linked: the package
+ * only suggests libpq5, since the library never links it (it uses the host
+ * program's own).  The core's table, and the few functions only the doctor
+ * calls.
+ */
+#define DOCTOR_LIBPQ_SONAME "libpq.so.5"
+#define DOCTOR_LIBPQ_FUNCTIONS(X) \
+	X(PQsocket)               \
+	X(PQsslInUse)             \
+	X(PQsslAttribute)         \
+	X(PQdb)                   \
+	X(PQparameterStatus)
+
+struct doctor_libpq {
+	struct libpq_api core;
+#define DOCTOR_LIBPQ_MEMBER(name) __typeof__(&name) name;
+	DOCTOR_LIBPQ_FUNCTIONS(DOCTOR_LIBPQ_MEMBER)
 #undef DOCTOR_LIBPQ_MEMBER
+};
+
+static struct doctor_libpq pq;
+
+/* Fills pq from libpq.so.5; false with why (static text or dlerror()'s) when it cannot. */
+static bool doctor_open_libpq(const char **why)
+{
+	void *libpq = dlopen(DOCTOR_LIBPQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+	*why = NULL;
+	if (libpq == NULL) {
+		*why = dlerror();
+		return false;
+	}
+#define DOCTOR_LIBPQ_BIND(table, name)                                              \
+	if ((table.name = (__typeof__(table.name))dlsym(libpq, #name)) == NULL) {   \
+		*why = "a function is missing: " #name;                             \
+		return false;                                                       \
+	}
+#define BIND_CORE(name) DOCTOR_LIBPQ_BIND(pq.core, name)
+#define BIND_OWN(name) DOCTOR_LIBPQ_BIND(pq, name)
+	LIBPQ_API_FUNCTIONS(BIND_CORE)
+	DOCTOR_LIBPQ_FUNCTIONS(BIND_OWN)
+#undef BIND_OWN
+#undef BIND_CORE
+#undef DOCTOR_LIBPQ_BIND
+	return true;
+}
 
 /* The library's file is read, never loaded; it is well under this. */
 #define DOCTOR_LIBRARY_MAX (16 * 1024 * 1024)
@@ -332,7 +375,7 @@ static bool doctor_check_config_var(struct doctor *doc, const struct cjson_api *
 		doctor_stop(doc, "no credential");
 		return false;
 	}
-	bool ok = credential_from_url(&doctor_libpq, url, cred, &why);
+	bool ok = credential_from_url(&pq.core, url, cred, &why);
 	secret_free(url);
 	if (!ok) {
 		doctor_report(doc, false, check, "%s: %s", ph->config_var, why.text);
@@ -419,7 +462,7 @@ static void doctor_check_tcp(struct doctor *doc, const struct credential *cred, 
 /* libpq's message, first line only and without its trailing newline. */
 static const char *doctor_libpq_message(PGconn *conn, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s", PQerrorMessage(conn));
+	snprintf(buf, size, "%s", pq.core.PQerrorMessage(conn));
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
 }
@@ -449,7 +492,7 @@ static void doctor_check_connection(struct doctor *doc, const struct placeholder
 	}
 	char sslmode[32];
 	snprintf(sslmode, sizeof sslmode, "%s", optlist_get(&options, "sslmode"));
-	PGconn *conn = PQconnectStartParams((const char *const *)options.keywords,
+	PGconn *conn = pq.core.PQconnectStartParams((const char *const *)options.keywords,
 					    (const char *const *)options.values, 0);
 	optlist_free(&caller);
 	optlist_free(&options);
@@ -461,18 +504,18 @@ static void doctor_check_connection(struct doctor *doc, const struct placeholder
 	PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
 	while (conn != NULL && polling != PGRES_POLLING_OK && polling != PGRES_POLLING_FAILED) {
 		struct pollfd waiting = {
-			.fd = PQsocket(conn),
+			.fd = pq.PQsocket(conn),
 			.events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT,
 		};
 		if (waiting.fd >= 0 && poll(&waiting, 1, (int)config->timeout_seconds * 1000) <= 0)
 			break;
-		polling = PQconnectPoll(conn);
-		ConnStatusType status = PQstatus(conn);
+		polling = pq.core.PQconnectPoll(conn);
+		ConnStatusType status = pq.core.PQstatus(conn);
 		if (!handshake_done && (status == CONNECTION_AWAITING_RESPONSE ||
 					status == CONNECTION_AUTH_OK || status == CONNECTION_OK)) {
 			handshake_done = true;
-			tls = PQsslInUse(conn);
-			const char *name = PQsslAttribute(conn, "protocol");
+			tls = pq.PQsslInUse(conn);
+			const char *name = pq.PQsslAttribute(conn, "protocol");
 			snprintf(protocol, sizeof protocol, "%s", name ? name : "?");
 		}
 	}
@@ -494,10 +537,10 @@ static void doctor_check_connection(struct doctor *doc, const struct placeholder
 		doctor_report(doc, true, "TLS", "%s (sslmode=%s)", protocol, sslmode);
 	}
 	if (conn != NULL && handshake_done) {
-		if (PQstatus(conn) == CONNECTION_OK) {
+		if (pq.core.PQstatus(conn) == CONNECTION_OK) {
 			doctor_report(doc, true, "authentication", "user %s logged in to database %s",
-				      PQuser(conn), PQdb(conn));
-			const char *version = PQparameterStatus(conn, "server_version");
+				      pq.core.PQuser(conn), pq.PQdb(conn));
+			const char *version = pq.PQparameterStatus(conn, "server_version");
 			doctor_report(doc, true, "server", "PostgreSQL %s", version ? version : "?");
 		} else {
 			doctor_report(doc, false, "authentication", "%s; fix: the credential in the "
@@ -510,7 +553,7 @@ static void doctor_check_connection(struct doctor *doc, const struct placeholder
 			doctor_skipped(doc, "server");
 		}
 	}
-	PQfinish(conn);
+	pq.core.PQfinish(conn);
 }
 
 /* --- main ----------------------------------------------------------------- */
@@ -537,9 +580,16 @@ int main(int argc, char **argv)
 	if (target == NULL)
 		return doctor_usage();
 
+	const char *no_libpq;
+	if (!doctor_open_libpq(&no_libpq)) {
+		printf("FAIL  libpq: cannot load %s (%s); fix: install libpq5 (Debian and Ubuntu: "
+		       "apt-get install libpq5)\n", DOCTOR_LIBPQ_SONAME, no_libpq);
+		return 1;
+	}
+
 	struct hpg_error err;
 	struct placeholder ph = PLACEHOLDER_INIT;
-	if (!placeholder_is(target) || !placeholder_parse(&doctor_libpq, target, &ph, &err)) {
+	if (!placeholder_is(target) || !placeholder_parse(&pq.core, target, &ph, &err)) {
 		fprintf(stderr, "hpgshim doctor: %s\n", placeholder_is(target) ? err.text
 			: "the target must be a placeholder, heroku://APP[/CONFIG_VAR]");
 		placeholder_free(&ph);

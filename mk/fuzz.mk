@@ -7,7 +7,7 @@
 # keeping is copied to tests/fuzz/crashes/<target>-*, which every run replays
 # first.
 FUZZ_CC      ?= clang-14
-FUZZ_TARGETS := placeholder api_answer conninfo_merge
+FUZZ_TARGETS := placeholder api_answer conninfo_merge elf_needed
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_FLAGS   := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -28,6 +28,19 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/support.h tests/fuzz/suppor
 		$(FUZZ_OBJS) -o $@ $(LIBPQ_LIBS) -pthread -ldl
 
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+
+# elf_needed reads shared objects: its seeds are two small ones, built here
+# (build output stays out of git) into the corpus it grows: one that needs
+# libpq, one that needs only libc.
+ELF_SEEDS := $(BUILD)/fuzz/corpus/elf_needed/seed-needs-libpq.so \
+	     $(BUILD)/fuzz/corpus/elf_needed/seed-needs-libc.so
+fuzz-elf_needed: $(ELF_SEEDS)
+$(BUILD)/fuzz/corpus/elf_needed:
+	mkdir -p $@
+$(BUILD)/fuzz/corpus/elf_needed/seed-needs-libpq.so: tests/fuzz/elf_seed.c | $(BUILD)/fuzz/corpus/elf_needed
+	$(CC) $(ALL_CFLAGS) -DNEEDS_LIBPQ -shared -s $< -o $@ $(LIBPQ_LIBS)
+$(BUILD)/fuzz/corpus/elf_needed/seed-needs-libc.so: tests/fuzz/elf_seed.c | $(BUILD)/fuzz/corpus/elf_needed
+	$(CC) $(ALL_CFLAGS) -shared -s $< -o $@
 
 fuzz-%: $(BUILD)/fuzz/fuzz_% | $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
 	$(if $(wildcard tests/fuzz/crashes/$*-*),$< $(wildcard tests/fuzz/crashes/$*-*))

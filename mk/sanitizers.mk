@@ -41,6 +41,22 @@ $(eval $(call sanitizer_build,$(BUILD)/tsan,TSAN_FLAGS))
 # glibc's functions it runs (shim/glibc_dl.c), are built without TSan.
 $(BUILD)/tsan/shim/dl_hooks.o $(BUILD)/tsan/shim/glibc_dl.o: TSAN_FLAGS :=
 
+# The allocation torture (tests/clients/alloc_torture.c, run by
+# tests/integration/test_alloc_torture.py): the shim's ASan objects linked
+# into the program itself, all but the dl hooks, with every allocation they
+# make going through the program's failing wrappers.  Always built with ASan:
+# LeakSanitizer checks each run.
+comma := ,
+TORTURE := $(BUILD)/asan/alloc_torture
+TORTURE_WRAPS := malloc calloc realloc strdup strndup asprintf
+TORTURE_OBJS := $(filter-out $(BUILD)/asan/shim/dl_hooks.o, \
+	$(patsubst shim/%.c,$(BUILD)/asan/shim/%.o,$(wildcard shim/*.c)))
+integration: $(TORTURE)
+$(TORTURE): tests/clients/alloc_torture.c $(CHECK_CONNECTION) $(TORTURE_OBJS) | $(BUILD)/asan
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -Ishim -rdynamic tests/clients/alloc_torture.c \
+		tests/clients/check_connection.c $(TORTURE_OBJS) -o $@ \
+		$(addprefix -Wl$(comma)--wrap=,$(TORTURE_WRAPS)) $(LIBPQ_LIBS) -pthread -ldl
+
 # The whole integration suite against build/asan/libhpgshim.so.  psql, perl
 # and python are not built with ASan, so its runtime is preloaded first.
 #   exitcode=0       a leak report leaves the exit status alone: perl and

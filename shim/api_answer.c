@@ -4,11 +4,56 @@
 #define _GNU_SOURCE
 #include "api_answer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "secret.h"
+
+/*
+ * Whether text is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).  JSON exchanged between systems must
+ * be UTF-8 (RFC 8259, section 8.1), and cJSON does not check: without this,
+ * a password with stray bytes would reach the server, be rejected, and cost
+ * the whole rotation wait before the user saw why.
+ */
+static bool is_utf8(const unsigned char *text, size_t length)
+{
+	size_t i = 0;
+	while (i < length) {
+		unsigned char c = text[i];
+		size_t more;
+		unsigned char low = 0x80, high = 0xBF;	/* the second byte's range */
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			more = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			more = 2;
+			if (c == 0xE0)
+				low = 0xA0;	/* overlong */
+			else if (c == 0xED)
+				high = 0x9F;	/* surrogates */
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			more = 3;
+			if (c == 0xF0)
+				low = 0x90;	/* overlong */
+			else if (c == 0xF4)
+				high = 0x8F;	/* above U+10FFFF */
+		} else {
+			return false;
+		}
+		if (length - i <= more || text[i + 1] < low || text[i + 1] > high)
+			return false;
+		for (size_t k = 2; k <= more; k++)
+			if ((text[i + k] & 0xC0) != 0x80)
+				return false;
+		i += more + 1;
+	}
+	return true;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -37,7 +82,20 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 			const char *name, char **value, struct hpg_error *err)
 {
 	*value = NULL;
+	if (!is_utf8((const unsigned char *)body, length)) {
+		hpg_error_set(err, "the Heroku API answered with a body that is not UTF-8, so not "
+			      "JSON (RFC 8259); check HEROKU_HOST, and that the app's config vars "
+			      "hold text");
+		return false;
+	}
+	/* cJSON returns NULL for a syntax error and for no memory alike;
+	 * malloc's ENOMEM (POSIX) tells them apart. */
+	errno = 0;
 	cJSON *root = json->cJSON_ParseWithLength(body, length);
+	if (root == NULL && errno == ENOMEM) {
+		hpg_error_set(err, "out of memory while reading the Heroku API's answer");
+		return false;
+	}
 	if (root == NULL || !json->cJSON_IsObject(root)) {
 		hpg_error_set(err, "the Heroku API answered with a body that is not a JSON "
 			      "object of config vars; check HEROKU_HOST");
@@ -49,13 +107,20 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 	const cJSON *item = json->cJSON_GetObjectItemCaseSensitive(root, name);
 	char *attachment_var = NULL;
 	bool attachment = !ends_with(name, "_URL");
-	if (item == NULL && attachment && asprintf(&attachment_var, "%s_URL", name) >= 0) {
-		item = json->cJSON_GetObjectItemCaseSensitive(root, attachment_var);
-		free(attachment_var);
+	bool out_of_memory = false;
+	if (item == NULL && attachment) {
+		if (asprintf(&attachment_var, "%s_URL", name) >= 0) {
+			item = json->cJSON_GetObjectItemCaseSensitive(root, attachment_var);
+			free(attachment_var);
+		} else {
+			out_of_memory = true;
+		}
 	}
 
 	bool ok = false;
-	if (item == NULL) {
+	if (out_of_memory) {
+		hpg_error_set(err, "out of memory");
+	} else if (item == NULL) {
 		char names[400];
 		list_url_names(root, names, sizeof names);
 		hpg_error_set(err, "the app has no config var %s%s%s; its *_URL config vars are: %s",
@@ -74,6 +139,8 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 
 char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length)
 {
+	if (!is_utf8((const unsigned char *)body, length))
+		return NULL;
 	cJSON *root = json->cJSON_ParseWithLength(body, length);
 	if (root == NULL)
 		return NULL;

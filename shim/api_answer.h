@@ -16,6 +16,7 @@
  * as HEROKU_POSTGRESQL_VIOLET), that one is taken.  *value is malloc'd;
  * release it with secret_free().  On failure err says why; when the var is
  * missing it lists the names (never the values) of the vars ending in _URL.
+ * A body that is not UTF-8 is not JSON (RFC 8259): refused whole.
  */
 bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
 			const char *name, char **value, struct hpg_error *err);

@@ -51,6 +51,7 @@ static double number_item(const struct cjson_api *json, const cJSON *root, const
 /* The shared file's budget into *out; false when there is none to read. */
 static bool read_shared(const struct cjson_api *json, const char *path, struct budget *out)
 {
+	*out = (struct budget){ .remaining = -1 };	/* nothing heard */
 	size_t length = 0;
 	char *text = cache_file_read_text(path, &length);
 	if (text == NULL)

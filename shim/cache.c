@@ -45,6 +45,9 @@ bool cache_usable(const struct hpg_config *config, struct hpg_error *err)
 static bool read_shared(const struct hpg_config *config, const char *key,
 			struct credential *out, char **etag, time_t *fetched)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
+	*etag = NULL;
+	*fetched = 0;
 	struct hpg_error err;
 	const struct cjson_api *json = config->cache_dir ? cjson_api_get(&err) : NULL;
 	char *path = json ? cache_file_path(config->cache_dir, key) : NULL;
@@ -55,6 +58,7 @@ static bool read_shared(const struct hpg_config *config, const char *key,
 
 bool cache_get_fresh(const struct hpg_config *config, const char *key, struct credential *out)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	long ttl = config->cache_ttl_seconds;
 	if (ttl <= 0)
 		return false;
@@ -80,6 +84,7 @@ bool cache_get_validator(const struct hpg_config *config, const char *key,
 			 struct credential *out, char **etag)
 {
 	time_t fetched;
+	/* Each reader sets *out and *etag on entry: after a miss they are empty. */
 	if (cache_memory_get_validator(key, out, etag))
 		return true;
 	if (!read_shared(config, key, out, etag, &fetched))

@@ -50,6 +50,7 @@ char *cache_file_path(const char *dir, const char *key)
 
 char *cache_file_read_text(const char *path, size_t *length)
 {
+	*length = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -81,6 +82,9 @@ static const char *string_item(const struct cjson_api *json, const cJSON *root, 
 bool cache_file_read(const struct cjson_api *json, const char *path, struct credential *out,
 		     char **etag, time_t *fetched)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
+	*etag = NULL;
+	*fetched = 0;
 	size_t length = 0;
 	char *text = cache_file_read_text(path, &length);
 	if (text == NULL)

@@ -34,7 +34,8 @@ char *cache_file_path(const char *dir, const char *key);
 
 /*
  * Reads path: the credential, its ETag (malloc'd or NULL) and when it was
- * fetched.  False when there is no usable file (missing, refused, damaged).
+ * fetched.  False when there is no usable file (missing, refused, damaged);
+ * every out-parameter is set on entry (empty, NULL, 0).
  */
 bool cache_file_read(const struct cjson_api *json, const char *path, struct credential *out,
 		     char **etag, time_t *fetched);

@@ -62,6 +62,7 @@ static void lock_cache(void)
 
 bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential *out)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	if (ttl_seconds <= 0)
 		return false;
 	lock_cache();
@@ -89,11 +90,16 @@ bool cache_memory_get_held(const char *key, long max_age_seconds, struct credent
 
 bool cache_memory_get_validator(const char *key, struct credential *out, char **etag)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
+	*etag = NULL;
 	lock_cache();
 	struct entry *e = find_usable(key);
 	bool hit = e != NULL && e->etag != NULL && (*etag = strdup(e->etag)) != NULL;
 	if (hit && !credential_copy(out, &e->cred)) {
+		/* A validator without its credential is no validator: the caller
+		 * gets neither, and no pointer to what was freed. */
 		free(*etag);
+		*etag = NULL;
 		hit = false;
 	}
 	pthread_mutex_unlock(&lock);

@@ -15,6 +15,11 @@
 
 #include "credential.h"
 
+/*
+ * Both getters set *out (and *etag) on entry: empty and NULL on a miss or
+ * when memory runs out, so the caller may free them whatever the result.
+ */
+
 /* Copies the credential for key if fetched less than ttl_seconds ago and not stale. */
 bool cache_memory_get_fresh(const char *key, long ttl_seconds, struct credential *out);
 

@@ -72,13 +72,18 @@ static bool add_conninfo(const struct libpq_api *pq, const char *conninfo, struc
 bool call_target_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 			   struct optlist *out)
 {
-	return add_conninfo(pq, conninfo, out);
+	*out = (struct optlist)OPTLIST_INIT;
+	bool ok = add_conninfo(pq, conninfo, out);
+	if (!ok)
+		optlist_free(out);
+	return ok;
 }
 
 bool call_target_from_params(const struct libpq_api *pq, const char *const *keywords,
 			 const char *const *values, int expand_dbname, struct optlist *out)
 {
 	bool dbname_seen = false;
+	*out = (struct optlist)OPTLIST_INIT;
 
 	/* As libpq: a NULL or empty value is not given; later keywords win;
 	 * only the first dbname is expanded. */

@@ -24,7 +24,7 @@ bool call_target_params_may_name_placeholder(const char *const *keywords, const 
 				 const char *pgdatabase);
 
 /*
- * Each fills out (empty on entry).  False when the arguments do not parse
+ * Each fills out, which it sets empty on entry (pass none that holds anything).  False when the arguments do not parse
  * (libpq will say why when it gets them) or memory runs out: the call then
  * passes through untouched.
  */

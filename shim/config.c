@@ -31,11 +31,18 @@ long config_parse_seconds(const char *text, long fallback)
 	return config_parse_number(text, fallback, 24 * 3600);
 }
 
-/* A copy that stays valid if the program later calls setenv(). */
+/* A copy that stays valid if the program later calls setenv(); a copy
+ * that cannot be made marks the configuration incomplete, rather than
+ * passing for an unset variable. */
 static const char *env_copy(const char *name)
 {
 	const char *value = getenv(name);
-	return value != NULL && value[0] != '\0' ? strdup(value) : NULL;
+	if (value == NULL || value[0] == '\0')
+		return NULL;
+	char *copy = strdup(value);
+	if (copy == NULL)
+		config.incomplete = true;
+	return copy;
 }
 
 static void read_environment(void)

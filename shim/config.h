@@ -39,6 +39,13 @@ struct hpg_config {
 	long stale_if_error_seconds;	/* 0: no fallback */
 	long ratelimit_floor;		/* 0: never hold back */
 	bool debug;
+	/*
+	 * Memory ran out while copying a variable: the settings above are not
+	 * what the environment says (a HEROKU_HOST read as unset would send the
+	 * token to api.heroku.com).  Connecting is refused for the life of the
+	 * process, which read the environment once.
+	 */
+	bool incomplete;
 };
 
 #define HPGSHIM_DEFAULT_TIMEOUT 10

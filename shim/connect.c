@@ -41,14 +41,21 @@ static void resolution_free(struct resolution *r)
 	optlist_free(&r->options);
 }
 
-/* The user's message: "hpgshim: ..." naming app and config var when known. */
-static void describe_failure(const struct resolution *r, const struct hpg_error *why,
+/*
+ * The user's message: "hpgshim: ..." naming the app and config var when
+ * known, an invalid placeholder's included (placeholder_parse() keeps what
+ * was valid), so that every error reads the same way.
+ */
+static void describe_failure(const struct placeholder *ph, const struct hpg_error *why,
 			     char **message)
 {
 	int n;
-	if (r->ph.app != NULL)
-		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get config var %s of Heroku app \"%s\": %s\n",
-			     r->ph.config_var, r->ph.app, why->text);
+	if (ph->app != NULL && ph->config_var != NULL)
+		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get config var %s of Heroku app "
+			     "\"%s\": %s\n", ph->config_var, ph->app, why->text);
+	else if (ph->app != NULL)
+		n = asprintf(message, HPG_MESSAGE_PREFIX "cannot get a config var of Heroku app "
+			     "\"%s\": %s\n", ph->app, why->text);
 	else
 		n = asprintf(message, HPG_MESSAGE_PREFIX "%s\n", why->text);
 	if (n < 0)
@@ -119,6 +126,7 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 	char *etag = NULL;
 	struct fetch_result result = FETCH_RESULT_INIT;
 	bool ok = false, unavailable = true;
+	*out = (struct credential)CREDENTIAL_INIT;
 
 	long wait = api_budget_wait_seconds(config);
 	if (wait > 0) {
@@ -126,8 +134,10 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 			      "with Retry-After); try again then, or cache credentials with "
 			      "HPGSHIM_CACHE_TTL", wait);
 	} else {
+		/* A miss (or no memory for a copy) leaves held empty and etag
+		 * NULL: the request is then unconditional. */
 		if (!job->fresh)
-			cache_get_validator(config, job->r->cache_key, &held, &etag);
+			(void)cache_get_validator(config, job->r->cache_key, &held, &etag);
 		struct fetch_settings settings = {
 			.heroku_host = config->heroku_host,
 			.token = config->token,
@@ -223,6 +233,12 @@ static bool resolve(const struct connect_context *ctx, const struct optlist *req
 		hpg_error_set(err, "out of memory");
 		return false;
 	}
+	if (ctx->config->incomplete) {
+		hpg_error_set(err, "out of memory while reading HEROKU_API_KEY, HEROKU_HOST and "
+			      "HPGSHIM_* from the environment; hpgshim does not connect with "
+			      "settings it could not read: restart the program");
+		return false;
+	}
 	if (!cache_usable(ctx->config, err))
 		return false;
 	return obtain_credential(ctx, request, r, false, err) && merge_options(ctx, request, r, err);
@@ -251,11 +267,17 @@ static PGconn *error_conn(const struct libpq_api *pq, const char *message)
 	return conn;
 }
 
+PGconn *connect_out_of_memory(const struct connect_context *ctx)
+{
+	return error_conn(ctx->pq, HPG_MESSAGE_PREFIX "out of memory while reading the "
+			  "connection's options\n");
+}
+
 static PGconn *fail(const struct connect_context *ctx, struct resolution *r,
 		    const struct hpg_error *why)
 {
 	char *message = NULL;
-	describe_failure(r, why, &message);
+	describe_failure(&r->ph, why, &message);
 	PGconn *conn = error_conn(ctx->pq, message);
 	free(message);
 	resolution_free(r);
@@ -321,7 +343,7 @@ static PGconn *fail_twice(const struct connect_context *ctx, const struct resolu
 	hpg_error_set(&why, "the server rejected the credential (%.*s), and fetching it again "
 		      "failed: %s", (int)strcspn(said, "\n"), said, fetch_err->text);
 	char *message = NULL;
-	describe_failure(r, &why, &message);
+	describe_failure(&r->ph, &why, &message);
 	PGconn *failed = error_conn(ctx->pq, message);
 	free(message);
 	if (failed == NULL)
@@ -542,7 +564,7 @@ PGPing connect_ping(const struct connect_context *ctx, const struct optlist *req
 	r.names_server = names_server;
 	if (!resolve(ctx, request, placeholder, &r, &err)) {
 		char *message = NULL;
-		describe_failure(&r, &err, &message);
+		describe_failure(&r.ph, &err, &message);
 		if (message != NULL)
 			debug_message(message);
 		free(message);
@@ -601,8 +623,9 @@ PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char 
 		*errmsg = NULL;
 	placeholder_split_keywords(pq, text, &url, &pairs);
 	if (!placeholder_parse(pq, url ? url : text, &ph, &err)) {
-		if (errmsg != NULL && asprintf(errmsg, HPG_MESSAGE_PREFIX "%s\n", err.text) < 0)
-			*errmsg = NULL;
+		if (errmsg != NULL)
+			describe_failure(&ph, &err, errmsg);
+		placeholder_free(&ph);
 		free(url);
 		if (pairs != NULL)
 			pq->PQconninfoFree(pairs);

@@ -54,6 +54,13 @@ const char *connect_placeholder_named(const struct optlist *request, const char 
 PGconn *connect_placeholder(const struct connect_context *ctx, const struct optlist *request,
 			    const char *placeholder, bool names_server, bool asynchronous);
 
+/*
+ * What a connect call gets when memory ran out before the shim could even
+ * read its options: a real PGconn in CONNECTION_BAD that says so, as
+ * connect_placeholder() fails (NULL only when libpq itself has no memory).
+ */
+PGconn *connect_out_of_memory(const struct connect_context *ctx);
+
 /* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
 PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
 			const char *placeholder, bool names_server);

@@ -32,6 +32,7 @@ bool conninfo_merge(const struct optlist *caller, const struct optlist *query,
 		    const struct credential *cred, const char *env_sslmode,
 		    struct optlist *out)
 {
+	*out = (struct optlist)OPTLIST_INIT;
 	if (!add_kept(out, caller) || !add_kept(out, query))
 		goto fail;
 

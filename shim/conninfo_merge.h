@@ -22,7 +22,7 @@
 const char *sslmode_raise(const char *requested);
 
 /*
- * Fills out (empty on entry) from the caller's options, the placeholder's
+ * Fills out (set empty on entry: pass none that holds anything) from the caller's options, the placeholder's
  * query and the credential.  env_sslmode is PGSSLMODE, or NULL.  False only
  * when out of memory.
  */

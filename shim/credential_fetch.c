@@ -39,6 +39,7 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 			const struct api_response *res, const char *config_var,
 			struct credential *out, struct hpg_error *err)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	char *url = NULL;
 	if (!api_answer_config_var(json, res->body, res->length, config_var, &url, err))
 		return false;
@@ -54,10 +55,12 @@ static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json
 static bool request_with_one_more_try(const struct curl_api *curl, struct api_request *req,
 				      struct api_response *res, struct hpg_error *err)
 {
+	*res = (struct api_response)API_RESPONSE_INIT;
 	long deadline = monotonic_ms() + req->timeout_ms;
 	CURL *handle = api_handle_acquire(curl);
 	if (handle == NULL) {
-		hpg_error_set(err, "libcurl could not start a request");
+		/* curl_easy_init fails only when memory runs out */
+		hpg_error_set(err, "out of memory: libcurl could not start a request");
 		return false;
 	}
 	bool answered = api_get_config_vars(curl, handle, req, res, err);

@@ -28,6 +28,7 @@ static bool in_bounds(const struct image *image, size_t offset, size_t length)
 static bool file_offset(const struct image *image, const Elf64_Ehdr *header, Elf64_Addr vaddr,
 			size_t *offset)
 {
+	*offset = 0;
 	for (size_t i = 0; i < header->e_phnum; i++) {
 		const Elf64_Phdr *segment = (const Elf64_Phdr *)(image->bytes + header->e_phoff) + i;
 		if (segment->p_type == PT_LOAD && vaddr >= segment->p_vaddr &&
@@ -39,8 +40,10 @@ static bool file_offset(const struct image *image, const Elf64_Ehdr *header, Elf
 	return false;
 }
 
-static bool needs(const struct image *image, const char *prefix)
+bool elf_image_needs_library(const void *bytes, size_t size, const char *prefix)
 {
+	const struct image image_of_bytes = { bytes, size };
+	const struct image *image = &image_of_bytes;
 	const Elf64_Ehdr *header = (const Elf64_Ehdr *)image->bytes;
 	if (!in_bounds(image, 0, sizeof *header) || memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 ||
 	    header->e_ident[EI_CLASS] != ELFCLASS64 || header->e_phentsize != sizeof(Elf64_Phdr) ||
@@ -94,8 +97,7 @@ bool elf_needs_library(const char *path, const char *prefix)
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		void *bytes = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (bytes != MAP_FAILED) {
-			struct image image = { bytes, (size_t)st.st_size };
-			found = needs(&image, prefix);
+			found = elf_image_needs_library(bytes, (size_t)st.st_size, prefix);
 			munmap(bytes, (size_t)st.st_size);
 		}
 	}

@@ -4,7 +4,14 @@
  * Core functions return false and fill a struct hpg_error, as libpq fills
  * its errorMessage buffer.  The text says what failed, why, and what the
  * user can do; it never contains a token or a password.  connect.c adds the
- * "hpgshim: heroku://APP (config var VAR): " context in front.
+ * "hpgshim: cannot get config var VAR of Heroku app \"APP\": " context in
+ * front.
+ *
+ * Out-parameters: a function sets every out-parameter it has on entry
+ * (NULL, 0, an empty struct), before anything can fail, so that whatever it
+ * returns the caller holds nothing dangling and may free what it got.  The
+ * struct hpg_error is the one exception: it is written on failure only, and
+ * read only after a false return.
  */
 #ifndef HPGSHIM_ERROR_H
 #define HPGSHIM_ERROR_H

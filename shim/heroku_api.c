@@ -52,16 +52,26 @@ bool api_base_url(const struct curl_api *curl, const char *heroku_host, char **o
 	}
 
 	/* libcurl's URL parser, the same that will make the request. */
+	CURLUcode rc = CURLUE_OUT_OF_MEMORY;
 	parsed = curl->curl_url();
-	if (parsed == NULL ||
-	    curl->curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl->curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl->curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	if (parsed != NULL && (rc = curl->curl_url_set(parsed, CURLUPART_URL, url, 0)) == CURLUE_OK &&
+	    (rc = curl->curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0)) == CURLUE_OK)
+		rc = curl->curl_url_get(parsed, CURLUPART_HOST, &host, 0);
+	if (rc == CURLUE_OUT_OF_MEMORY) {
+		hpg_error_set(err, "out of memory while reading HEROKU_HOST");
+		goto done;
+	}
+	if (rc != CURLUE_OK) {
 		hpg_error_set(err, "HEROKU_HOST is not a host name or URL; unset it to use %s",
 			      HEROKU_API_DEFAULT_BASE);
 		goto done;
 	}
-	if (curl->curl_url_get(parsed, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+	rc = curl->curl_url_get(parsed, CURLUPART_USER, &user, 0);
+	if (rc == CURLUE_OUT_OF_MEMORY) {
+		hpg_error_set(err, "out of memory while reading HEROKU_HOST");
+		goto done;
+	}
+	if (rc == CURLUE_OK) {
 		hpg_error_set(err, "HEROKU_HOST must not hold a user or password; "
 			      "give the token in HEROKU_API_KEY");
 		goto done;
@@ -95,6 +105,7 @@ done:
 struct body_sink {
 	struct api_response *res;
 	bool too_large;
+	bool out_of_memory;	/* both make libcurl stop with CURLE_WRITE_ERROR */
 };
 
 static size_t collect_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -108,8 +119,10 @@ static size_t collect_body(char *data, size_t size, size_t nmemb, void *userp)
 		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
 	char *grown = malloc(res->length + n + 1);
-	if (grown == NULL)
+	if (grown == NULL) {
+		sink->out_of_memory = true;
 		return 0;
+	}
 	/* Copy rather than realloc, so that no unwiped copy of the body is left. */
 	if (res->body != NULL) {
 		memcpy(grown, res->body, res->length);
@@ -214,7 +227,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	char *escaped_app = NULL, *url = NULL, *auth = NULL;
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE] = "";
-	struct body_sink sink = { out, false };
+	struct body_sink sink = { .res = out };
 	bool ok = false, transient = false, timed_out = false;
 
 	*out = (struct api_response)API_RESPONSE_INIT;
@@ -250,6 +263,12 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_NOSIGNAL, 1L);	/* no SIGALRM in someone else's threads */
+	/* No TLS session cache: libcurl 7.88 (Debian 12's) frees the host name
+	 * it just stored when copying the session's SSL config runs out of
+	 * memory, and frees it again later: a double free in the host program
+	 * (found by the allocation torture, test_alloc_torture.py).  The kept
+	 * connection (keep-alive) still spares a handshake per request. */
+	SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HEROKU_API_BODY_MAX);
@@ -266,6 +285,10 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	if (req->cainfo != NULL)
 		SET(CURLOPT_CAINFO, req->cainfo);
 #undef SET
+	if (rc == CURLE_OUT_OF_MEMORY) {
+		hpg_error_set(err, "out of memory while preparing the request to the Heroku API");
+		goto done;
+	}
 	if (rc != CURLE_OK) {
 		hpg_error_set(err, "libcurl refused an option (%s); it is too old",
 			      curl->curl_easy_strerror(rc));
@@ -287,6 +310,8 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	} else if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		hpg_error_set(err, "the Heroku API's answer is larger than %d bytes; "
 			      "check HEROKU_HOST", HEROKU_API_BODY_MAX);
+	} else if (rc == CURLE_OUT_OF_MEMORY || sink.out_of_memory) {
+		hpg_error_set(err, "out of memory while asking the Heroku API at %s", req->base_url);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		hpg_error_set(err, "the Heroku API did not answer within %.1f s (HPGSHIM_TIMEOUT, "
 			      "or the connection's connect_timeout); check your network or try again",
@@ -296,7 +321,7 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 			      "proxy and HEROKU_HOST", req->base_url,
 			      curl_error[0] ? curl_error : curl->curl_easy_strerror(rc));
 	}
-	transient = !ok && transient_failure(rc) && !sink.too_large;
+	transient = !ok && transient_failure(rc) && !sink.too_large && !sink.out_of_memory;
 	timed_out = !ok && rc == CURLE_OPERATION_TIMEDOUT;
 done:
 	secret_slist_free(curl, headers);

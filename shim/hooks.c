@@ -8,6 +8,7 @@
  * PLT, so they come back here), a thread-local flag sends every hook
  * straight to libpq: a connection is resolved once, never twice.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,11 +59,29 @@ static const char *pgdatabase(void)
  * The slow path.  True when the request (parsed from the call's arguments)
  * names a placeholder: *answer is then the shim's.  False: the hook passes
  * the program's own arguments to libpq.  Frees request.
+ *
+ * A request that did not parse goes to libpq, which says what is wrong with
+ * it, unless memory ran out (malloc's ENOMEM; the callers clear errno
+ * first): libpq would then read "heroku://app" as an option of its own, or
+ * connect to a database of that name.  The call fails with the shim's
+ * message instead.
  */
 static bool answer_placeholder(const struct libpq_api *pq, const char *entry_point,
 			       struct optlist *request, bool parsed, enum action action,
 			       union answer *answer)
 {
+	*answer = (union answer){ .conn = NULL };
+	if (!parsed && errno == ENOMEM) {
+		struct connect_context ctx = connect_context(pq, entry_point);
+		inside_shim++;
+		if (action == PING)
+			answer->ping = PQPING_NO_ATTEMPT;
+		else
+			answer->conn = connect_out_of_memory(&ctx);
+		inside_shim--;
+		optlist_free(request);
+		return true;
+	}
 	bool names_server = false;
 	char *reconnect = NULL;
 	const char *placeholder = parsed ? connect_placeholder_named(request, pgdatabase(),
@@ -87,6 +106,7 @@ static bool conninfo_answer(const struct libpq_api *pq, const char *entry_point,
 			    const char *conninfo, enum action action, union answer *answer)
 {
 	struct optlist request = OPTLIST_INIT;
+	errno = 0;
 	bool parsed = call_target_from_conninfo(pq, conninfo, &request);
 	return answer_placeholder(pq, entry_point, &request, parsed, action, answer);
 }
@@ -96,6 +116,7 @@ static bool params_answer(const struct libpq_api *pq, const char *entry_point,
 			  int expand_dbname, enum action action, union answer *answer)
 {
 	struct optlist request = OPTLIST_INIT;
+	errno = 0;
 	bool parsed = call_target_from_params(pq, keywords, values, expand_dbname, &request);
 	return answer_placeholder(pq, entry_point, &request, parsed, action, answer);
 }
@@ -132,6 +153,7 @@ HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *option
 	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(names, args, pgdatabase())))
 		return pq ? pq->PQsetdbLogin(host, port, options, tty, db_name, login, password) : NULL;
 	struct optlist request = OPTLIST_INIT;
+	errno = 0;
 	bool parsed = call_target_from_setdb_login(pq, host, port, options, db_name, login, password,
 					       &request);
 	if (!answer_placeholder(pq, __func__, &request, parsed, CONNECT, &a))

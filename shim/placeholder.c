@@ -84,28 +84,34 @@ static bool parse_target(const struct libpq_api *pq, const char *target,
 	bool ok = false;
 	const char *app = option_value(options, "host");
 	const char *var = option_value(options, "dbname");
-	if (app == NULL) {
+	bool app_valid = app != NULL && strlen(app) <= APP_NAME_MAX && all_chars(app, "-") &&
+			 app[0] != '-';
+	bool var_valid = var == NULL || (strlen(var) <= CONFIG_VAR_MAX && all_chars(var, "_"));
+	/* What is valid is kept even when something else is not, so that the
+	 * error can name the app and config var, as every other error does. */
+	if (app_valid && (out->app = strdup(app)) == NULL) {
+		hpg_error_set(err, "out of memory");
+	} else if (app_valid && var_valid &&
+		   (out->config_var = strdup(var ? var : PLACEHOLDER_DEFAULT_CONFIG_VAR)) == NULL) {
+		hpg_error_set(err, "out of memory");
+	} else if (app == NULL) {
 		hpg_error_set(err, "invalid placeholder: no app name; write heroku://APP, e.g. heroku://my-app");
 	} else if (option_value(options, "user") || option_value(options, "password") ||
 		   option_value(options, "port")) {
 		hpg_error_set(err, "invalid placeholder: it names a user, password or port; "
 			      "the app's config var supplies those, so write heroku://APP");
-	} else if (strlen(app) > APP_NAME_MAX || !all_chars(app, "-") || app[0] == '-') {
+	} else if (!app_valid) {
 		/* Whitespace: most likely keywords after the placeholder that
 		 * placeholder_split_keywords() could not read as pairs. */
 		bool spaced = app[strcspn(app, " \t\n\r\f\v")] != '\0';
 		hpg_error_set(err, "invalid placeholder: \"%.*s\" is not a Heroku app name or id "
 			      "(letters, digits and '-')%s", APP_NAME_MAX, app,
 			      spaced ? "; what follows a space must be keyword=value pairs" : "");
-	} else if (var != NULL && (strlen(var) > CONFIG_VAR_MAX || !all_chars(var, "_"))) {
+	} else if (!var_valid) {
 		hpg_error_set(err, "invalid placeholder: \"%.*s\" is not a config var name "
 			      "(letters, digits and '_')", CONFIG_VAR_MAX, var);
 	} else {
-		out->app = strdup(app);
-		out->config_var = strdup(var ? var : PLACEHOLDER_DEFAULT_CONFIG_VAR);
-		ok = out->app && out->config_var;
-		if (!ok)
-			hpg_error_set(err, "out of memory");
+		ok = true;
 	}
 	pq->PQconninfoFree(options);
 	return ok;
@@ -153,7 +159,7 @@ bool placeholder_parse(const struct libpq_api *pq, const char *text,
 		  (query == NULL || parse_query(pq, query, out, err));
 	free(target);
 	if (!ok)
-		placeholder_free(out);
+		optlist_free(&out->query);	/* app and config_var stay, if valid */
 	return ok;
 }
 

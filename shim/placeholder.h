@@ -33,8 +33,10 @@ struct placeholder {
 #define PLACEHOLDER_INIT {NULL, NULL, OPTLIST_INIT}
 
 /*
- * Parses text (which placeholder_is()).  On success fills *out, which the
- * caller releases with placeholder_free().  On failure err says why.
+ * Parses text (which placeholder_is()) into *out, which the caller releases
+ * with placeholder_free() whatever the result.  On failure err says why, and
+ * out->app and out->config_var are still set when they were valid (else
+ * NULL), so that the message can name them; the query is then empty.
  */
 bool placeholder_parse(const struct libpq_api *pq, const char *text,
 		       struct placeholder *out, struct hpg_error *err);

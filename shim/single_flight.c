@@ -64,6 +64,7 @@ static bool take_outcome(struct flight *f, struct credential *out, struct hpg_er
 bool single_flight(const char *key, flight_fetch_fn fetch, void *arg,
 		   struct credential *out, struct hpg_error *err)
 {
+	*out = (struct credential)CREDENTIAL_INIT;
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
 	struct flight *f = find(key);

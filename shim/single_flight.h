@@ -20,7 +20,8 @@ typedef bool (*flight_fetch_fn)(void *arg, struct credential *out, struct hpg_er
 /*
  * Runs fetch(arg, ...) for key, or joins the run already in flight for key.
  * Every caller gets its own copy of the outcome in *out (release with
- * credential_free()) or err.
+ * credential_free()) or err.  *out is empty from entry until then; fetch
+ * must keep the same rule.
  */
 bool single_flight(const char *key, flight_fetch_fn fetch, void *arg,
 		   struct credential *out, struct hpg_error *err);

@@ -159,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct placeholder ph = PLACEHOLDER_INIT;
 		struct hpg_error err;
 		if (target != NULL && !placeholder_parse(&libpq_direct, target, &ph, &err))
-			ph = (struct placeholder)PLACEHOLDER_INIT;
+			placeholder_free(&ph);
 
 		for (const struct credential *cred = &full; cred != NULL;
 		     cred = cred == &full ? &bare : NULL) {

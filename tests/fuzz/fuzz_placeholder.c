@@ -13,7 +13,9 @@
  *     keyword the credential owns;
  *   - its canonical form, heroku://APP/CONFIG_VAR, parses back to the same;
  *   - PQconninfoParse's answer exists exactly when the placeholder parses,
- *     and then names the canonical form as its dbname, host and hostaddr.
+ *     and then names the canonical form as its dbname, host and hostaddr;
+ *   - a refused placeholder keeps only a valid app (and config var, only
+ *     with an app), to name in its error, and no query.
  */
 #include <ctype.h>
 #include <string.h>
@@ -99,6 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_CHECK(err.text[0] != '\0');
 		FUZZ_CHECK(memchr(err.text, '\0', sizeof err.text) != NULL);
+		/* What a refused placeholder keeps, to name it in the error, is valid. */
+		FUZZ_CHECK(ph.app != NULL || ph.config_var == NULL);
+		FUZZ_CHECK(ph.app == NULL || (ph.app[0] != '\0' && ph.app[0] != '-' &&
+					      all_chars(ph.app, "-")));
+		FUZZ_CHECK(ph.config_var == NULL || all_chars(ph.config_var, "_"));
+		FUZZ_CHECK(ph.query.count == 0);
+		placeholder_free(&ph);
 	}
 	check_conninfo_answer(text, canonical);
 

@@ -190,6 +190,11 @@ class HerokuApiStandIn:
         with self._lock:
             return dict(self._config_vars[app])
 
+    def etag(self, app: str) -> str:
+        """The ETag of the app's config vars as served right now."""
+        with self._lock:
+            return _etag_of(json.dumps(self._current_config_vars(app)).encode())
+
     # --- faults --------------------------------------------------------------
 
     def set_fault(self, app=None, *, status, body=b"", headers=None, times=None, delay=0.0,
@@ -288,7 +293,7 @@ class HerokuApiStandIn:
             config_vars = self._current_config_vars(app)
             remaining = self.ratelimit_remaining
         body = json.dumps(config_vars).encode()
-        etag = f'"{hashlib.sha256(body).hexdigest()}"'
+        etag = _etag_of(body)
         common = {"ETag": etag, "RateLimit-Remaining": str(remaining)}
         # A conditional request for what the client holds already: 304, no body.
         if headers.get("if-none-match") == etag:
@@ -335,6 +340,10 @@ class HerokuApiStandIn:
             elif stale_app == app:
                 served[name] = old_value
         return served
+
+
+def _etag_of(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()}"'
 
 
 def _error_response(status, message=None, resource=None, extra_headers=None):

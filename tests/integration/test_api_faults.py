@@ -92,7 +92,7 @@ def test_a_huge_body_is_cut_off_early(run, entry_points, shim_env, api, how):
     (b'{"DATABASE_URL": null}', "config var DATABASE_URL is not a string"),
     (b'{"DATABASE_URL": 5432}', "config var DATABASE_URL is not a string"),
     (b'{"DATABASE_URL": {"url": "postgres://u:p@h/d"}}', "is not a string"),
-    (b'{"DATABASE_URL": "\xff\xfe"}', "its value is not a postgres:// URL"),            # invalid UTF-8
+    (b'{"DATABASE_URL": "\xff\xfe"}', "not UTF-8, so not JSON (RFC 8259)"),             # invalid UTF-8
     (b'{"DATABASE_URL": "mysql://u:p@h/d"}', "its value is not a postgres:// URL"),
     (b'{"DATABASE_URL": "postgres://u@h/d"}', "its URL has no password"),
     (b'{"DATABASE_URL": "postgres://u:p@h1,h2/d"}', "several hosts"),
@@ -114,12 +114,29 @@ def test_duplicate_keys_take_the_first(run, entry_points, shim_env, api, db):
 
 
 def test_invalid_utf8_in_another_var_is_refused(run, entry_points, shim_env, api, db):
+    # An answer that is not UTF-8 is not JSON (RFC 8259), wherever the bytes
+    # are: cJSON does not check, the shim does, before parsing.
     body = b'{"DATABASE_URL": ' + json.dumps(db.app.url).encode() + b', "X": "\xc3\x28"}'
     api.set_fault(status=200, body=body)
     line, _ = connect(run, entry_points, shim_env())
-    # cJSON does not validate UTF-8 inside strings: the defined result is
-    # that the var asked for is read intact.
-    assert APP_OK in line, line
+    assert line.startswith("connectdb: " + PREFIX), line
+    assert "not UTF-8" in line, line
+
+
+def test_invalid_utf8_password_is_an_error_at_once(run, entry_points, shim_env, api, db, pg):
+    # Such a password can only be wrong: it never goes to the server, and
+    # the user does not wait out HPGSHIM_ROTATION_WAIT to learn why.
+    url = db.app.url.replace(f"{db.app.user}:", f"{db.app.user}:%C3", 1)
+    body = json.dumps({"DATABASE_URL": url}).encode().replace(b"%C3", b"\xc3\x28")
+    api.set_fault(status=200, body=body)
+    since = len(pg.log_file.read_text())
+    started = time.monotonic()
+    line, _ = connect(run, entry_points, shim_env(HPGSHIM_ROTATION_WAIT="30"))
+    assert line.startswith("connectdb: " + PREFIX), line
+    assert "not UTF-8, so not JSON (RFC 8259)" in line, line
+    assert time.monotonic() - started < 10
+    assert api.count() == 1
+    assert db.app.user not in pg.log_file.read_text()[since:]  # no attempt reached the server
 
 
 # --- redirects and TLS -------------------------------------------------------

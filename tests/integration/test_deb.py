@@ -81,9 +81,12 @@ def test_deb_version_and_dependencies(deb, version):
     fields = system("dpkg-deb", "--field", str(deb)).stdout
     assert re.search(rf"^Version: {re.escape(version)}$", fields, re.M)  # shim/version.h's
     depends = re.search(r"^Depends: (.*)$", fields, re.M).group(1).split(", ")
-    # dlopen'ed, so only named in debian/control; libpq5 for the doctor.
+    suggests = re.search(r"^Suggests: (.*)$", fields, re.M).group(1).split(", ")
+    # All three are dlopen'ed (libpq by the doctor alone), so only named in
+    # debian/control: libcurl4 and libcjson1 needed, libpq5 suggested.
     assert {"libcurl4", "libcjson1"} <= set(depends)
-    assert any(name.startswith("libpq5") for name in depends)
+    assert not any(name.startswith("libpq") for name in depends)
+    assert "libpq5" in suggests
 
 
 def test_deb_installs_connects_and_purges(deb, machine, run, shim_env, plain_env, db):

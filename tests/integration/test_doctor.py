@@ -234,3 +234,13 @@ def test_library_of_another_version(doctor, repo_root, tmp_path, version):
     assert checks["library"] == ("FAIL", f"{repo_root}/build/libhpgshim.so is version {version}, "
                                  "the command 9.9.9; install hpgshim again, so that both are one "
                                  "version")
+
+
+def test_doctor_opens_libpq_rather_than_linking_it(run, repo_root):
+    """The package only suggests libpq5 (debian/control): the doctor, the one
+    program of the package that uses a libpq of its own, must not need it to
+    start, and opens it at run time instead."""
+    dynamic = run(["readelf", "-d", str(repo_root / "build" / "hpgshim-doctor")],
+                  {"PATH": "/usr/bin:/bin"}).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.*?)\]", dynamic)
+    assert needed and not [name for name in needed if name.startswith("libpq")]

@@ -97,5 +97,6 @@ def test_two_apps_in_one_process(run, entry_points, shim_env):
 
 def test_invalid_placeholder_in_conninfo_parse(run, entry_points, shim_env, api):
     result = steps(run, entry_points, shim_env(), "conninfo_parse=heroku://demo-app?host=x")
-    assert "conninfo_parse: failed: hpgshim: invalid placeholder" in result.stdout
+    assert ('conninfo_parse: failed: hpgshim: cannot get config var DATABASE_URL of Heroku app '
+            '"demo-app": invalid placeholder: its query sets "host"') in result.stdout, result.stdout
     assert api.count() == 0

@@ -6,6 +6,8 @@ library under test: under `make check-tsan` the thread storm and the library
 are both built with ThreadSanitizer, and any report it makes fails the test
 (see harness/sanitizers.py)."""
 
+import json
+
 import pytest
 
 from harness import HerokuApiStandIn
@@ -38,6 +40,25 @@ def test_thread_storm(run, client, shim_env, db):
     assert result.stdout.splitlines()[-1:] == [f"thread_storm: {total} of {total} connections ok"], \
         result.stdout + result.stderr
     assert result.returncode == 0
+
+
+# Long enough that every thread of the storm reaches the shim while the
+# first request is still unanswered, even under a sanitizer on a busy machine.
+SLOW_ANSWER_SECONDS = 2
+
+
+def test_threads_starting_together_make_one_request(run, client, shim_env, api, db):
+    # 32 threads released by one barrier all ask for demo-app's credential
+    # while the API takes its time: they share the first thread's request
+    # (single_flight).  Without it, each would make its own.
+    api.set_fault("demo-app", status=200, body=json.dumps(api.config_vars("demo-app")),
+                  headers={"Content-Type": "application/json"}, delay=SLOW_ANSWER_SECONDS)
+    result = run([client("thread_storm"), PLACEHOLDER, str(STORM_THREADS), "1", db.app.user],
+                 shim_env(), timeout=120)
+    assert result.stdout.splitlines()[-1:] == [
+        f"thread_storm: {STORM_THREADS} of {STORM_THREADS} connections ok"
+    ], result.stdout + result.stderr
+    assert api.count("demo-app") == 1
 
 
 @pytest.fixture

@@ -69,7 +69,32 @@ static const struct bad_body bad[] = {
 	{ "{\"DATABASE_URL\":7}", "not a string" },
 	{ "{\"DATABASE_URL\":{\"a\":\"b\"}}", "not a string" },
 	{ "{}", "its *_URL config vars are: none" },
+	/* not UTF-8, so not JSON (RFC 8259), wherever the bytes are */
+	{ "{\"DATABASE_URL\":\"postgres://u:p\xff@h/d\"}", "not UTF-8" },
+	{ "{\"DATABASE_URL\":\"postgres://u:p@h/d\",\"X\":\"\xc3\x28\"}", "not UTF-8" },
+	{ "{\"DATABASE_URL\":\"\xc0\xaf\"}", "not UTF-8" },		/* overlong '/' */
+	{ "{\"DATABASE_URL\":\"\xe0\x80\xaf\"}", "not UTF-8" },	/* overlong, 3 bytes */
+	{ "{\"DATABASE_URL\":\"\xed\xa0\x80\"}", "not UTF-8" },	/* a surrogate */
+	{ "{\"DATABASE_URL\":\"\xf4\x90\x80\x80\"}", "not UTF-8" },	/* above U+10FFFF */
+	{ "{\"DATABASE_URL\":\"\xf8\x88\x80\x80\x80\"}", "not UTF-8" },	/* 5 bytes */
+	{ "{\"DATABASE_URL\":\"\xe2\x82\"}", "not UTF-8" },		/* cut short */
+	{ "{\"X\":\"\xe2\x82\xac\"}\x80", "not UTF-8" },		/* a stray continuation */
 };
+
+/* Every form of well-formed UTF-8 passes, up to U+10FFFF. */
+static void test_utf8_is_accepted(void **state)
+{
+	(void)state;
+	const char *body = "{\"DATABASE_URL\":\"postgres://u:p\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e@h/d\","
+			   "\"X\":\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf"
+			   "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}";
+	char *value;
+	struct hpg_error err;
+	if (!lookup(body, "DATABASE_URL", &value, &err))
+		fail_msg("refused: %s", err.text);
+	assert_string_equal(value, "postgres://u:p\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e@h/d");
+	secret_free(value);
+}
 
 static void test_bad_bodies(void **state)
 {
@@ -94,6 +119,8 @@ static void test_heroku_error_id(void **state)
 	const char *odd = "{\"id\":\"<script>\"}";
 	assert_null(api_answer_error_id(json(), odd, strlen(odd)));
 	assert_null(api_answer_error_id(json(), "x", 1));
+	const char *not_utf8 = "{\"id\":\"not_found\",\"message\":\"\xff\"}";
+	assert_null(api_answer_error_id(json(), not_utf8, strlen(not_utf8)));
 }
 
 int run_api_answer_tests(void)
@@ -102,6 +129,7 @@ int run_api_answer_tests(void)
 		cmocka_unit_test(test_found_and_attachment_name),
 		cmocka_unit_test(test_missing_var_lists_names_never_values),
 		cmocka_unit_test(test_bad_bodies),
+		cmocka_unit_test(test_utf8_is_accepted),
 		cmocka_unit_test(test_heroku_error_id),
 	};
 	return cmocka_run_group_tests_name("config_vars", tests, NULL, NULL);

@@ -83,6 +83,40 @@ static void test_invalid_placeholders(void **state)
 		if (strstr(err.text, invalid[i].reason) == NULL)
 			fail_msg("%s: \"%s\" does not say \"%s\"", invalid[i].text, err.text,
 				 invalid[i].reason);
+		placeholder_free(&ph);
+	}
+}
+
+/* A refused placeholder keeps the app and config var it named validly, so
+ * that its error names them like every other error. */
+static void test_invalid_placeholders_keep_what_was_valid(void **state)
+{
+	(void)state;
+	const struct {
+		const char *text, *app, *config_var;
+	} cases[] = {
+		{ "heroku://my-app?user=postgres", "my-app", "DATABASE_URL" },
+		{ "heroku://my-app/OTHER_URL?host=evil.example", "my-app", "OTHER_URL" },
+		{ "heroku://my-app?no_such_keyword=1", "my-app", "DATABASE_URL" },
+		{ "heroku://user:pw@my-app", "my-app", "DATABASE_URL" },
+		{ "heroku://my-app/BAD-VAR", "my-app", NULL },
+		{ "heroku://my.app/DATABASE_URL", NULL, NULL },
+		{ "heroku://", NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct placeholder ph;
+		struct hpg_error err;
+		assert_false(placeholder_parse(&libpq_direct, cases[i].text, &ph, &err));
+		if (cases[i].app == NULL)
+			assert_null(ph.app);
+		else
+			assert_string_equal(ph.app, cases[i].app);
+		if (cases[i].config_var == NULL)
+			assert_null(ph.config_var);
+		else
+			assert_string_equal(ph.config_var, cases[i].config_var);
+		assert_int_equal(ph.query.count, 0);
+		placeholder_free(&ph);
 	}
 }
 
@@ -95,6 +129,7 @@ static void test_overlong_app_is_refused(void **state)
 	struct hpg_error err;
 	assert_false(placeholder_parse(&libpq_direct, text, &ph, &err));
 	assert_non_null(strstr(err.text, "not a Heroku app name"));
+	placeholder_free(&ph);
 }
 
 static void test_placeholder_is_a_prefix_check(void **state)
@@ -112,6 +147,7 @@ int run_placeholder_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_placeholders),
 		cmocka_unit_test(test_invalid_placeholders),
+		cmocka_unit_test(test_invalid_placeholders_keep_what_was_valid),
 		cmocka_unit_test(test_overlong_app_is_refused),
 		cmocka_unit_test(test_placeholder_is_a_prefix_check),
 	};

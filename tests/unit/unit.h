@@ -29,5 +29,7 @@ int run_connect_conninfo_parse_tests(void);
 int run_reset_tests(void);
 int run_connect_retry_tests(void);
 int run_config_tests(void);
+int run_out_parameter_tests(void);
+int run_credential_fetch_tests(void);
 
 #endif
