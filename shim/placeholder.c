@@ -74,13 +74,9 @@ static const char *option_value(const PQconninfoOption *options, const char *key
 }
 
 /* APP and CONFIG_VAR: "app[/VAR]" with no user, password or port. */
-static bool parse_target(const struct libpq_api *pq, const char *target,
-			 struct placeholder *out, struct hpg_error *err)
+static bool read_target(const PQconninfoOption *options, struct placeholder *out,
+			struct hpg_error *err)
 {
-	PQconninfoOption *options = parse_as_uri(pq, target, err);
-	if (options == NULL)
-		return false;
-
 	bool ok = false;
 	const char *app = option_value(options, "host");
 	const char *var = option_value(options, "dbname");
@@ -113,18 +109,13 @@ static bool parse_target(const struct libpq_api *pq, const char *target,
 	} else {
 		ok = true;
 	}
-	pq->PQconninfoFree(options);
 	return ok;
 }
 
 /* The query: ordinary libpq keywords, except those the credential owns. */
-static bool parse_query(const struct libpq_api *pq, const char *query,
-			struct placeholder *out, struct hpg_error *err)
+static bool read_query(const PQconninfoOption *options, struct placeholder *out,
+		       struct hpg_error *err)
 {
-	PQconninfoOption *options = parse_as_uri(pq, query, err);
-	if (options == NULL)
-		return false;
-
 	bool ok = true;
 	for (const PQconninfoOption *o = options; o->keyword != NULL && ok; o++) {
 		if (o->val == NULL || o->val[0] == '\0')
@@ -138,6 +129,19 @@ static bool parse_query(const struct libpq_api *pq, const char *query,
 			ok = false;
 		}
 	}
+	return ok;
+}
+
+/* Parses text as a URI with libpq, and has read() take what it needs from the options. */
+static bool parse_with(const struct libpq_api *pq, const char *text,
+		       bool (*read)(const PQconninfoOption *, struct placeholder *,
+				    struct hpg_error *),
+		       struct placeholder *out, struct hpg_error *err)
+{
+	PQconninfoOption *options = parse_as_uri(pq, text, err);
+	if (options == NULL)
+		return false;
+	bool ok = read(options, out, err);
 	pq->PQconninfoFree(options);
 	return ok;
 }
@@ -155,8 +159,8 @@ bool placeholder_parse(const struct libpq_api *pq, const char *text,
 		return false;
 	}
 	/* "?" + query, so that libpq reads it as a URI with only a query. */
-	bool ok = parse_target(pq, target, out, err) &&
-		  (query == NULL || parse_query(pq, query, out, err));
+	bool ok = parse_with(pq, target, read_target, out, err) &&
+		  (query == NULL || parse_with(pq, query, read_query, out, err));
 	free(target);
 	if (!ok)
 		optlist_free(&out->query);	/* app and config_var stay, if valid */

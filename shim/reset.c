@@ -40,30 +40,24 @@ enum reset_case reset_decide(const struct credential *given, const struct creden
 
 const char *reset_case_text(enum reset_case c)
 {
-	switch (c) {
-	case RESET_REWRITE:
-		return "rewrote the credential libpq holds for this connection in place";
-	case RESET_NOT_REJECTED:
-		return "not rewritten: the server did not reject the credential";
-	case RESET_PASSWORD_NOT_OURS:
-		return "not rewritten: the connection's password (PQpass) is no longer the one "
-		       "hpgshim gave it";
-	case RESET_USER_NOT_OURS:
-		return "not rewritten: the connection's user (PQuser) is no longer the one "
-		       "hpgshim gave it";
-	case RESET_NO_NEW_CREDENTIAL:
-		return "not rewritten: no credential could be fetched";
-	case RESET_SAME_CREDENTIAL:
-		return "not rewritten: the config var still holds the rejected credential";
-	case RESET_TARGET_CHANGED:
-		return "not rewritten: the credential now names another host, port or database, "
-		       "which a reset cannot change";
-	case RESET_PASSWORD_LONGER:
-		return "not rewritten: the new password is longer than the one libpq holds";
-	case RESET_USER_LONGER:
-		return "not rewritten: the new user name is longer than the one libpq holds";
-	}
-	return "not rewritten";
+	static const char *const text[] = {
+		[RESET_REWRITE] = "rewrote the credential libpq holds for this connection in place",
+		[RESET_NOT_REJECTED] = "not rewritten: the server did not reject the credential",
+		[RESET_PASSWORD_NOT_OURS] = "not rewritten: the connection's password (PQpass) is "
+					    "no longer the one hpgshim gave it",
+		[RESET_USER_NOT_OURS] = "not rewritten: the connection's user (PQuser) is no "
+					"longer the one hpgshim gave it",
+		[RESET_NO_NEW_CREDENTIAL] = "not rewritten: no credential could be fetched",
+		[RESET_SAME_CREDENTIAL] = "not rewritten: the config var still holds the rejected "
+					  "credential",
+		[RESET_TARGET_CHANGED] = "not rewritten: the credential now names another host, "
+					 "port or database, which a reset cannot change",
+		[RESET_PASSWORD_LONGER] = "not rewritten: the new password is longer than the one "
+					  "libpq holds",
+		[RESET_USER_LONGER] = "not rewritten: the new user name is longer than the one "
+				      "libpq holds",
+	};
+	return (size_t)c < sizeof text / sizeof text[0] && text[c] ? text[c] : "not rewritten";
 }
 
 void reset_rewrite(char *buffer, const char *value)
