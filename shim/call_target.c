@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "placeholder.h"
+#include "secret.h"
 
 static bool mentions_placeholder(const char *text)
 {
@@ -45,7 +46,7 @@ static bool add_parsed_string(const struct libpq_api *pq, const char *conninfo,
 		return false;
 	}
 	bool ok = optlist_add_parsed(out, options);
-	pq->PQconninfoFree(options);
+	secret_conninfo_free(pq, options);
 	return ok;
 }
 
@@ -64,7 +65,7 @@ static bool add_conninfo(const struct libpq_api *pq, const char *conninfo, struc
 	if (!placeholder_split_keywords(pq, conninfo, &url, &pairs))
 		return optlist_set(out, "dbname", conninfo);
 	bool ok = optlist_add_parsed(out, pairs) && optlist_set(out, "dbname", url);
-	pq->PQconninfoFree(pairs);
+	secret_conninfo_free(pq, pairs);
 	free(url);
 	return ok;
 }

@@ -10,16 +10,17 @@
 
 #include "api_budget.h"
 #include "call_target.h"
+#include "cache.h"
 #include "conn_registry.h"
 #include "conninfo_merge.h"
-#include "cache.h"
 #include "credential_fetch.h"
 #include "debug.h"
 #include "monotonic.h"
 #include "placeholder.h"
-#include "reset.h"
 #include "reconnect_targets.h"
+#include "reset.h"
 #include "retry_policy.h"
+#include "secret.h"
 #include "single_flight.h"
 
 /* Everything known about one placeholder connection. */
@@ -627,8 +628,7 @@ PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char 
 			describe_failure(&ph, &err, errmsg);
 		placeholder_free(&ph);
 		free(url);
-		if (pairs != NULL)
-			pq->PQconninfoFree(pairs);
+		secret_conninfo_free(pq, pairs);
 		return NULL;
 	}
 
@@ -645,8 +645,7 @@ PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char 
 	}
 	free(canonical);
 	free(url);
-	if (pairs != NULL)
-		pq->PQconninfoFree(pairs);
+	secret_conninfo_free(pq, pairs);
 	placeholder_free(&ph);
 	return options;
 }

@@ -48,11 +48,7 @@ bool credential_from_url(const struct libpq_api *pq, const char *url,
 		CREDENTIAL_FIELDS(TAKE)
 #undef TAKE
 	}
-	/* PQconninfoFree does not wipe: the password goes first. */
-	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
-		if (o->val != NULL)
-			explicit_bzero(o->val, strlen(o->val));
-	pq->PQconninfoFree(options);
+	secret_conninfo_free(pq, options);
 
 	if (!ok)
 		hpg_error_set(err, "out of memory");

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "secret.h"
+
 /* Heroku app names are at most 30 characters, ids are UUIDs: 100 is plenty. */
 #define APP_NAME_MAX 100
 #define CONFIG_VAR_MAX 200
@@ -142,7 +144,7 @@ static bool parse_with(const struct libpq_api *pq, const char *text,
 	if (options == NULL)
 		return false;
 	bool ok = read(options, out, err);
-	pq->PQconninfoFree(options);
+	secret_conninfo_free(pq, options);
 	return ok;
 }
 
@@ -190,8 +192,7 @@ bool placeholder_split_keywords(const struct libpq_api *pq, const char *text, ch
 		pq->PQfreemem(libpq_error);
 	*url = *pairs ? strndup(text, length) : NULL;
 	if (*url == NULL) {
-		if (*pairs != NULL)
-			pq->PQconninfoFree(*pairs);
+		secret_conninfo_free(pq, *pairs);
 		*pairs = NULL;
 		return false;
 	}

@@ -30,6 +30,16 @@ void secret_json_delete(const struct cjson_api *json, cJSON *root)
 	json->cJSON_Delete(root);
 }
 
+void secret_conninfo_free(const struct libpq_api *pq, PQconninfoOption *options)
+{
+	if (options == NULL)
+		return;
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+		if (o->val != NULL)
+			explicit_bzero(o->val, strlen(o->val));
+	pq->PQconninfoFree(options);
+}
+
 void secret_slist_free(const struct curl_api *curl, struct curl_slist *list)
 {
 	for (struct curl_slist *item = list; item != NULL; item = item->next)
