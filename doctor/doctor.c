@@ -41,7 +41,7 @@
 #include "conninfo_merge.h"
 #include "credential.h"
 #include "error.h"
-#include "heroku_api.h"
+#include "api.h"
 #include "lazy_libs.h"
 #include "libpq_api.h"
 #include "optlist.h"
@@ -336,7 +336,7 @@ static void doctor_check_request(struct doctor *doc, const struct curl_api *curl
 		doctor_stop(doc, "no API answer");
 		return;
 	}
-	/* Verification is always on (heroku_api.c), so an answer over https
+	/* Verification is always on (api.c), so an answer over https
 	 * came from a verified peer; libcurl's own result says so too. */
 	bool https = strncmp(base_url, "https://", 8) == 0;
 	const char *tls = !https ? "plain HTTP (loopback only)"
@@ -601,8 +601,8 @@ int main(int argc, char **argv)
 	printf("hpgshim doctor %s: heroku://%s/%s\n", HPGSHIM_VERSION, ph.app, ph.config_var);
 	doctor_check_library(&doc, library, command_version);
 
-	const struct curl_api *curl = curl_api_get(&err);
-	const struct cjson_api *json = curl ? cjson_api_get(&err) : NULL;
+	const struct curl_api *curl = lazy_libs_curl(&err);
+	const struct cjson_api *json = curl ? lazy_libs_cjson(&err) : NULL;
 	if (json == NULL) {
 		doctor_report(&doc, false, "libraries", "%s; fix: install libcurl4 and libcjson1",
 			      err.text);

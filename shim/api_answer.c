@@ -79,7 +79,7 @@ static void list_url_names(const cJSON *object, char *buf, size_t size)
 }
 
 bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
-			const char *name, char **value, struct hpg_error *err)
+			   const char *name, char **value, struct hpg_error *err)
 {
 	*value = NULL;
 	if (!is_utf8((const unsigned char *)body, length)) {

@@ -19,7 +19,7 @@
  * A body that is not UTF-8 is not JSON (RFC 8259): refused whole.
  */
 bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
-			const char *name, char **value, struct hpg_error *err);
+			   const char *name, char **value, struct hpg_error *err);
 
 /* The "id" of a Heroku error body ({"id": "not_found", ...}), malloc'd, or NULL. */
 char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length);

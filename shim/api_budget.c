@@ -16,7 +16,7 @@
 #include "cache_file.h"
 #include "cache.h"
 #include "fork_safety.h"
-#include "heroku_api.h"
+#include "api.h"
 #include "lazy_libs.h"
 
 #define API_BUDGET_FILE_VERSION 1
@@ -113,7 +113,7 @@ static struct budget current(const struct hpg_config *config)
 	struct hpg_error err;
 	struct budget shared;
 	char *path = shared_path(config);
-	const struct cjson_api *json = path ? cjson_api_get(&err) : NULL;
+	const struct cjson_api *json = path ? lazy_libs_cjson(&err) : NULL;
 	if (json != NULL && read_shared(json, path, &shared))
 		b = merged(b, &shared);
 	free(path);
@@ -140,7 +140,7 @@ void api_budget_note(const struct hpg_config *config, long remaining, long retry
 	 * file says otherwise, nothing is written. */
 	struct hpg_error err;
 	char *path = shared_path(config);
-	const struct cjson_api *json = path ? cjson_api_get(&err) : NULL;
+	const struct cjson_api *json = path ? lazy_libs_cjson(&err) : NULL;
 	struct budget shared = { .remaining = -1 };
 	bool noteworthy = retry_after_seconds > 0 ||
 			  (remaining >= 0 && remaining < config->ratelimit_floor);

@@ -49,7 +49,7 @@ static bool read_shared(const struct hpg_config *config, const char *key,
 	*etag = NULL;
 	*fetched = 0;
 	struct hpg_error err;
-	const struct cjson_api *json = config->cache_dir ? cjson_api_get(&err) : NULL;
+	const struct cjson_api *json = config->cache_dir ? lazy_libs_cjson(&err) : NULL;
 	char *path = json ? cache_file_path(config->cache_dir, key) : NULL;
 	bool found = path && cache_file_read(json, path, out, etag, fetched);
 	free(path);
@@ -123,7 +123,7 @@ void cache_put(const struct hpg_config *config, const char *key,
 {
 	cache_memory_put(key, cred, etag);
 	struct hpg_error err;
-	const struct cjson_api *json = config->cache_dir ? cjson_api_get(&err) : NULL;
+	const struct cjson_api *json = config->cache_dir ? lazy_libs_cjson(&err) : NULL;
 	char *path = json ? cache_file_path(config->cache_dir, key) : NULL;
 	if (path != NULL)
 		cache_file_write(json, path, cred, etag);

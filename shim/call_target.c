@@ -20,7 +20,7 @@ bool call_target_conninfo_may_name_placeholder(const char *conninfo, const char 
 }
 
 bool call_target_params_may_name_placeholder(const char *const *keywords, const char *const *values,
-				 const char *pgdatabase)
+					     const char *pgdatabase)
 {
 	for (size_t i = 0; keywords[i] != NULL; i++)
 		if (mentions_placeholder(values[i]))
@@ -71,7 +71,7 @@ static bool add_conninfo(const struct libpq_api *pq, const char *conninfo, struc
 }
 
 bool call_target_from_conninfo(const struct libpq_api *pq, const char *conninfo,
-			   struct optlist *out)
+			       struct optlist *out)
 {
 	*out = (struct optlist)OPTLIST_INIT;
 	bool ok = add_conninfo(pq, conninfo, out);
@@ -81,7 +81,7 @@ bool call_target_from_conninfo(const struct libpq_api *pq, const char *conninfo,
 }
 
 bool call_target_from_params(const struct libpq_api *pq, const char *const *keywords,
-			 const char *const *values, int expand_dbname, struct optlist *out)
+			     const char *const *values, int expand_dbname, struct optlist *out)
 {
 	bool dbname_seen = false;
 	*out = (struct optlist)OPTLIST_INIT;
@@ -105,8 +105,8 @@ bool call_target_from_params(const struct libpq_api *pq, const char *const *keyw
 }
 
 bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
-			      const char *port, const char *options, const char *db_name,
-			      const char *login, const char *password, struct optlist *out)
+				  const char *port, const char *options, const char *db_name,
+				  const char *login, const char *password, struct optlist *out)
 {
 	/* PQsetdbLogin reads dbName first (as a connection string when it is
 	 * one), then lets its other arguments override. */
@@ -116,7 +116,7 @@ bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
 }
 
 const char *call_target_placeholder(const struct optlist *request, const char *pgdatabase,
-				bool *names_server)
+				    bool *names_server)
 {
 	const char *dbname = optlist_get(request, "dbname");
 	const char *host = optlist_get(request, "host");

@@ -21,20 +21,20 @@
  */
 bool call_target_conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase);
 bool call_target_params_may_name_placeholder(const char *const *keywords, const char *const *values,
-				 const char *pgdatabase);
+					     const char *pgdatabase);
 
 /*
- * Each fills out, which it sets empty on entry (pass none that holds anything).  False when the arguments do not parse
- * (libpq will say why when it gets them) or memory runs out: the call then
- * passes through untouched.
+ * Each fills out, which it sets empty on entry (pass none that holds
+ * anything).  False when the arguments do not parse (libpq will say why when
+ * it gets them) or memory runs out: the call then passes through untouched.
  */
 bool call_target_from_conninfo(const struct libpq_api *pq, const char *conninfo,
-			   struct optlist *out);
+			       struct optlist *out);
 bool call_target_from_params(const struct libpq_api *pq, const char *const *keywords,
-			 const char *const *values, int expand_dbname, struct optlist *out);
+			     const char *const *values, int expand_dbname, struct optlist *out);
 bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
-			      const char *port, const char *options, const char *db_name,
-			      const char *login, const char *password, struct optlist *out);
+				  const char *port, const char *options, const char *db_name,
+				  const char *login, const char *password, struct optlist *out);
 
 /*
  * The placeholder the request names, pointing into request or at
@@ -47,6 +47,6 @@ bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
  *     dbname, as pg_dumpall -d does.
  */
 const char *call_target_placeholder(const struct optlist *request, const char *pgdatabase,
-				bool *names_server);
+				    bool *names_server);
 
 #endif

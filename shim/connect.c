@@ -19,7 +19,7 @@
 #include "placeholder.h"
 #include "reconnect_targets.h"
 #include "reset.h"
-#include "retry_policy.h"
+#include "retry.h"
 #include "secret.h"
 #include "single_flight.h"
 
@@ -166,7 +166,7 @@ static bool run_fetch_job(void *arg, struct credential *out, struct hpg_error *e
 	}
 	credential_free(&held);
 	free(etag);
-	fetch_result_free(&result);
+	credential_fetch_result_free(&result);
 	return ok;
 }
 
@@ -357,7 +357,7 @@ static PGconn *fail_twice(const struct connect_context *ctx, const struct resolu
 static PGconn *retry_once(const struct connect_context *ctx, const struct optlist *request,
 			  struct resolution *r, PGconn *conn)
 {
-	bool rejected = failure_is_credential_rejected(ctx->pq->PQerrorMessage(conn));
+	bool rejected = retry_credential_rejected(ctx->pq->PQerrorMessage(conn));
 	struct credential failed = CREDENTIAL_INIT;
 	struct hpg_error err;
 
@@ -497,7 +497,7 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 					      const struct conn_origin *origin)
 {
 	const struct libpq_api *pq = ctx->pq;
-	bool rejected = failure_is_credential_rejected(pq->PQerrorMessage(conn));
+	bool rejected = retry_credential_rejected(pq->PQerrorMessage(conn));
 	struct resolution r = RESOLUTION_INIT;
 	struct hpg_error err;
 
@@ -539,8 +539,8 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 }
 
 PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
-						       PGconn *conn,
-						       PostgresPollingStatusType status)
+						   PGconn *conn,
+						   PostgresPollingStatusType status)
 {
 	struct conn_origin origin;
 	enum conn_attempt attempt = conn_registry_take_attempt(conn, &origin);
@@ -557,7 +557,7 @@ PostgresPollingStatusType connect_attempt_finished(const struct connect_context 
 }
 
 PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
-			const char *placeholder, bool names_server)
+		    const char *placeholder, bool names_server)
 {
 	struct resolution r = RESOLUTION_INIT;
 	struct hpg_error err;
@@ -614,7 +614,7 @@ static void copy_parsed_options(PQconninfoOption *options, const PQconninfoOptio
 }
 
 PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char *text,
-					     char **errmsg)
+					 char **errmsg)
 {
 	struct placeholder ph;
 	struct hpg_error err;

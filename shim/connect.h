@@ -63,7 +63,7 @@ PGconn *connect_out_of_memory(const struct connect_context *ctx);
 
 /* PQpingParams() through the placeholder; PQPING_NO_ATTEMPT when it cannot resolve. */
 PGPing connect_ping(const struct connect_context *ctx, const struct optlist *request,
-			const char *placeholder, bool names_server);
+		    const char *placeholder, bool names_server);
 
 /*
  * The PQconninfoParse() answer for text, a placeholder perhaps followed by
@@ -93,7 +93,7 @@ PQconninfoOption *connect_conninfo_parse(const struct libpq_api *pq, const char 
  * into libpq going straight to libpq.
  */
 PostgresPollingStatusType connect_attempt_finished(const struct connect_context *ctx,
-						       PGconn *conn,
-						       PostgresPollingStatusType status);
+						   PGconn *conn,
+						   PostgresPollingStatusType status);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "placeholder.h"
 
-const char *sslmode_raise(const char *requested)
+const char *conninfo_merge_sslmode(const char *requested)
 {
 	static const char *const weaker[] = { "disable", "allow", "prefer", NULL };
 
@@ -22,7 +22,7 @@ const char *sslmode_raise(const char *requested)
 static bool add_kept(struct optlist *out, const struct optlist *from)
 {
 	for (size_t i = 0; i < from->count; i++)
-		if (!keyword_is_credential_owned(from->keywords[i]) &&
+		if (!placeholder_keyword_is_credential_owned(from->keywords[i]) &&
 		    !optlist_set(out, from->keywords[i], from->values[i]))
 			return false;
 	return true;
@@ -37,7 +37,7 @@ bool conninfo_merge(const struct optlist *caller, const struct optlist *query,
 		goto fail;
 
 	const char *sslmode = optlist_get(out, "sslmode");
-	if (!optlist_set(out, "sslmode", sslmode_raise(sslmode ? sslmode : env_sslmode)))
+	if (!optlist_set(out, "sslmode", conninfo_merge_sslmode(sslmode ? sslmode : env_sslmode)))
 		goto fail;
 
 	/*

@@ -19,12 +19,12 @@
  * unless the caller asked for require, verify-ca or verify-full.  An unknown
  * value is kept, so that libpq rejects it with its own message.
  */
-const char *sslmode_raise(const char *requested);
+const char *conninfo_merge_sslmode(const char *requested);
 
 /*
- * Fills out (set empty on entry: pass none that holds anything) from the caller's options, the placeholder's
- * query and the credential.  env_sslmode is PGSSLMODE, or NULL.  False only
- * when out of memory.
+ * Fills out (set empty on entry: pass none that holds anything) from the
+ * caller's options, the placeholder's query and the credential.  env_sslmode
+ * is PGSSLMODE, or NULL.  False only when out of memory.
  */
 bool conninfo_merge(const struct optlist *caller, const struct optlist *query,
 		    const struct credential *cred, const char *env_sslmode,

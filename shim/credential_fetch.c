@@ -10,7 +10,7 @@
 
 #include "api_answer.h"
 #include "debug.h"
-#include "heroku_api.h"
+#include "api.h"
 #include "monotonic.h"
 #include "secret.h"
 
@@ -19,7 +19,7 @@
 #define RETRY_PAUSE_MS 250
 #define RETRY_JITTER_MS 250
 
-bool fetch_should_try_again(bool answered, long status, bool transient)
+bool credential_fetch_should_try_again(bool answered, long status, bool transient)
 {
 	return answered ? status >= 500 && status <= 599 : transient;
 }
@@ -64,7 +64,7 @@ static bool request_with_one_more_try(const struct curl_api *curl, struct api_re
 		return false;
 	}
 	bool answered = api_get_config_vars(curl, handle, req, res, err);
-	if (fetch_should_try_again(answered, res->status, res->transient)) {
+	if (credential_fetch_should_try_again(answered, res->status, res->transient)) {
 		hpg_debug("GET %s/apps/%s/config-vars: %s; trying once more", req->base_url,
 			  req->app, answered ? "server error" : err->text);
 		long paused = pause_with_jitter();
@@ -84,8 +84,8 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 		      struct hpg_error *err)
 {
 	*out = (struct fetch_result)FETCH_RESULT_INIT;
-	const struct curl_api *curl = curl_api_get(err);
-	const struct cjson_api *json = curl ? cjson_api_get(err) : NULL;
+	const struct curl_api *curl = lazy_libs_curl(err);
+	const struct cjson_api *json = curl ? lazy_libs_cjson(err) : NULL;
 	if (json == NULL)
 		return false;
 
@@ -135,7 +135,7 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 	}
 	free(base_url);
 	if (!ok) {
-		fetch_result_free(out);
+		credential_fetch_result_free(out);
 		out->unavailable = unavailable;
 		out->retry_after_seconds = retry_after;
 	}
@@ -143,7 +143,7 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 	return ok;
 }
 
-void fetch_result_free(struct fetch_result *result)
+void credential_fetch_result_free(struct fetch_result *result)
 {
 	credential_free(&result->cred);
 	free(result->etag);

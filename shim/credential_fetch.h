@@ -42,7 +42,7 @@ struct fetch_result {
 #define FETCH_RESULT_INIT { .cred = CREDENTIAL_INIT, .ratelimit_remaining = -1 }
 
 /*
- * Fills *out (release with fetch_result_free()), or err with the reason and
+ * Fills *out (release with credential_fetch_result_free()), or err with the reason and
  * out's unavailable, retry_after_seconds and ratelimit_remaining.
  */
 bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *settings,
@@ -54,9 +54,9 @@ typedef bool credential_fetch_fn(const struct libpq_api *pq, const struct fetch_
 				 const char *app, const char *config_var, struct fetch_result *out,
 				 struct hpg_error *err);
 
-void fetch_result_free(struct fetch_result *result);
+void credential_fetch_result_free(struct fetch_result *result);
 
 /* Whether a request that ended so is worth one more, after a short pause. */
-bool fetch_should_try_again(bool answered, long status, bool transient);
+bool credential_fetch_should_try_again(bool answered, long status, bool transient);
 
 #endif

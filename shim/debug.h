@@ -1,7 +1,8 @@
 /*
  * debug.h - HPGSHIM_DEBUG=1: one line per decision on stderr.
  *
- * Lines start with HPG_MESSAGE_PREFIX (error.h), "hpgshim: ".  Callers never pass a token or password.
+ * Lines start with HPG_MESSAGE_PREFIX (error.h), "hpgshim: ".  Callers never
+ * pass a token or password.
  */
 #ifndef HPGSHIM_DEBUG_H
 #define HPGSHIM_DEBUG_H

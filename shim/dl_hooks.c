@@ -39,7 +39,7 @@ HOOK TAIL_CALL void *dlsym(void *handle, const char *name)
 {
 	if (handle != RTLD_NEXT && handle != RTLD_DEFAULT &&
 	    name[0] == 'P' && name[1] == 'Q') {
-		void *hook = hooked_function(name);
+		void *hook = hooks_function_named(name);
 		if (hook != NULL && outside_shim(glibc_dlsym()(handle, name)))
 			return hook;
 	}

@@ -155,7 +155,7 @@ HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *option
 	struct optlist request = OPTLIST_INIT;
 	errno = 0;
 	bool parsed = call_target_from_setdb_login(pq, host, port, options, db_name, login, password,
-					       &request);
+						   &request);
 	if (!answer_placeholder(pq, __func__, &request, parsed, CONNECT, &a))
 		return pq->PQsetdbLogin(host, port, options, tty, db_name, login, password);
 	return a.conn;
@@ -273,7 +273,7 @@ HOOK void PQfinish(PGconn *conn)
 		pq->PQfinish(conn);
 }
 
-void *hooked_function(const char *name)
+void *hooks_function_named(const char *name)
 {
 #define HOOKED_FUNCTION_BY_NAME(function)      \
 	if (strcmp(name, #function) == 0)      \

@@ -2,7 +2,7 @@
  * hooks.h - the libpq functions the shim exports in libpq's place.
  *
  * One list, LIBPQ_HOOKED_FUNCTIONS in libpq_api.h: hooks.c defines them,
- * hooked_function() finds them by name for the dlsym hook, and
+ * hooks_function_named() finds them by name for the dlsym hook, and
  * shim/exports.txt (checked by a test against nm -D) lists them with dlopen
  * and dlsym.
  */
@@ -10,6 +10,6 @@
 #define HPGSHIM_HOOKS_H
 
 /* The shim's own function of that name, or NULL if it hooks no such function. */
-void *hooked_function(const char *name);
+void *hooks_function_named(const char *name);
 
 #endif

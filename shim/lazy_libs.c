@@ -65,7 +65,7 @@ static void load_both(void)
 	cjson_ok = libcjson != NULL && bind_cjson(libcjson);
 }
 
-const struct curl_api *curl_api_get(struct hpg_error *err)
+const struct curl_api *lazy_libs_curl(struct hpg_error *err)
 {
 	pthread_once(&once, load_both);
 	if (!curl_ok)
@@ -73,7 +73,7 @@ const struct curl_api *curl_api_get(struct hpg_error *err)
 	return curl_ok ? &curl : NULL;
 }
 
-const struct cjson_api *cjson_api_get(struct hpg_error *err)
+const struct cjson_api *lazy_libs_cjson(struct hpg_error *err)
 {
 	pthread_once(&once, load_both);
 	if (!cjson_ok)

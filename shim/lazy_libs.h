@@ -60,7 +60,7 @@ struct cjson_api {
 #undef LAZY_LIBS_MEMBER
 
 /* Both tables, or NULL with the reason in err.  Thread-safe. */
-const struct curl_api *curl_api_get(struct hpg_error *err);
-const struct cjson_api *cjson_api_get(struct hpg_error *err);
+const struct curl_api *lazy_libs_curl(struct hpg_error *err);
+const struct cjson_api *lazy_libs_cjson(struct hpg_error *err);
 
 #endif

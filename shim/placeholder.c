@@ -24,7 +24,7 @@ static const char *const credential_owned[] = {
 	"host", "hostaddr", "port", "user", "password", "dbname", "service", NULL
 };
 
-bool keyword_is_credential_owned(const char *keyword)
+bool placeholder_keyword_is_credential_owned(const char *keyword)
 {
 	for (const char *const *k = credential_owned; *k != NULL; k++)
 		if (strcmp(*k, keyword) == 0)
@@ -122,7 +122,7 @@ static bool read_query(const PQconninfoOption *options, struct placeholder *out,
 	for (const PQconninfoOption *o = options; o->keyword != NULL && ok; o++) {
 		if (o->val == NULL || o->val[0] == '\0')
 			continue;
-		if (keyword_is_credential_owned(o->keyword)) {
+		if (placeholder_keyword_is_credential_owned(o->keyword)) {
 			hpg_error_set(err, "invalid placeholder: its query sets \"%s\", which the "
 				      "app's config var supplies; remove it", o->keyword);
 			ok = false;

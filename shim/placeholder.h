@@ -62,6 +62,6 @@ char *placeholder_canonical(const struct placeholder *ph);
  * Keywords the credential supplies.  The caller's values for them are
  * dropped; in a placeholder's own query they are an error.
  */
-bool keyword_is_credential_owned(const char *keyword);
+bool placeholder_keyword_is_credential_owned(const char *keyword);
 
 #endif

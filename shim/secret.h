@@ -3,8 +3,9 @@
  *
  * The API token and the database password pass through plain strings,
  * cJSON's trees (the API's answer, the shared cache file), libpq's parsed
- * options (a URL's, a caller's conninfo) and libcurl's header lists.  Each kind is released here, and only here, after its
- * bytes are overwritten with explicit_bzero(), which the compiler may not
+ * options (a URL's, a caller's conninfo) and libcurl's header lists.  Each
+ * kind is released here, and only here, after its bytes are overwritten
+ * with explicit_bzero(), which the compiler may not
  * optimise away.
  */
 #ifndef HPGSHIM_SECRET_H

@@ -28,7 +28,7 @@ static const struct cjson_api *cjson(void)
 	static const struct cjson_api *api;
 	if (api == NULL) {
 		struct hpg_error err;
-		api = cjson_api_get(&err);
+		api = lazy_libs_cjson(&err);
 		if (api == NULL) {
 			fprintf(stderr, "fuzz_config_vars: %s\n", err.text);
 			abort();

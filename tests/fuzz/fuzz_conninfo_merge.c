@@ -19,7 +19,7 @@
  *   - host, port, user, password and dbname are the credential's (port
  *     5432 and dbname the user's name when the credential has none);
  *   - neither hostaddr nor service survives;
- *   - sslmode is sslmode_raise() of the query's, else the caller's, else
+ *   - sslmode is conninfo_merge_sslmode() of the query's, else the caller's, else
  *     PGSSLMODE, and never disable, allow or prefer;
  *   - every other keyword has the query's value, else the caller's;
  *   - each keyword appears once, and the arrays end in NULL.
@@ -83,7 +83,7 @@ static bool make_request(const struct lines *lines, struct optlist *request)
 		return call_target_from_conninfo(&libpq_direct, lines->rest, request);
 	if (strcmp(how, "setdb") == 0)
 		return call_target_from_setdb_login(&libpq_direct, args[0], args[1], args[2], args[3],
-						args[4], args[5], request);
+						    args[4], args[5], request);
 	if (strcmp(how, "params") != 0 && strcmp(how, "params-expand") != 0)
 		return false;
 
@@ -97,7 +97,7 @@ static bool make_request(const struct lines *lines, struct optlist *request)
 	}
 	keywords[pairs] = values[pairs] = NULL;
 	return call_target_from_params(&libpq_direct, keywords, values,
-				   strcmp(how, "params-expand") == 0, request);
+				       strcmp(how, "params-expand") == 0, request);
 }
 
 static void check_is(const struct optlist *out, const char *keyword, const char *expected)
@@ -127,20 +127,20 @@ static void check_merged(const struct optlist *caller, const struct optlist *que
 		asked = optlist_get(caller, "sslmode");
 	if (asked == NULL)
 		asked = env_sslmode;
-	check_is(out, "sslmode", sslmode_raise(asked));
+	check_is(out, "sslmode", conninfo_merge_sslmode(asked));
 	static const char *const weaker_than_require[] = { "disable", "allow", "prefer" };
 	for (size_t i = 0; i < sizeof weaker_than_require / sizeof weaker_than_require[0]; i++)
 		FUZZ_CHECK(strcmp(optlist_get(out, "sslmode"), weaker_than_require[i]) != 0);
 
 	for (size_t i = 0; i < out->count; i++) {
 		const char *keyword = out->keywords[i];
-		if (keyword_is_credential_owned(keyword) || strcmp(keyword, "sslmode") == 0)
+		if (placeholder_keyword_is_credential_owned(keyword) || strcmp(keyword, "sslmode") == 0)
 			continue;
 		const char *expected = optlist_get(query, keyword);
 		check_is(out, keyword, expected ? expected : optlist_get(caller, keyword));
 	}
 	for (size_t i = 0; i < caller->count; i++)
-		if (!keyword_is_credential_owned(caller->keywords[i]))
+		if (!placeholder_keyword_is_credential_owned(caller->keywords[i]))
 			FUZZ_CHECK(optlist_get(out, caller->keywords[i]) != NULL);
 }
 

@@ -39,7 +39,7 @@ static void check_parsed(const struct placeholder *ph)
 	FUZZ_CHECK(ph->config_var != NULL && ph->config_var[0] != '\0');
 	FUZZ_CHECK(all_chars(ph->config_var, "_"));
 	for (size_t i = 0; i < ph->query.count; i++)
-		FUZZ_CHECK(!keyword_is_credential_owned(ph->query.keywords[i]));
+		FUZZ_CHECK(!placeholder_keyword_is_credential_owned(ph->query.keywords[i]));
 	FUZZ_CHECK(ph->query.count == 0 || ph->query.keywords[ph->query.count] == NULL);
 }
 

@@ -12,8 +12,8 @@ int main(void)
 {
 	int (*const groups[])(void) = {
 		run_placeholder_tests, run_credential_tests, run_conninfo_merge_tests,
-		run_call_target_tests, run_api_answer_tests, run_heroku_api_tests,
-		run_retry_policy_tests, run_reset_tests, run_connect_retry_tests,
+		run_call_target_tests, run_api_answer_tests, run_api_tests,
+		run_retry_tests, run_reset_tests, run_connect_retry_tests,
 		run_config_tests, run_out_parameter_tests, run_credential_fetch_tests,
 		run_connect_conninfo_parse_tests,
 	};

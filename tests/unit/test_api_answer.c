@@ -11,7 +11,7 @@
 static const struct cjson_api *json(void)
 {
 	struct hpg_error err;
-	const struct cjson_api *api = cjson_api_get(&err);
+	const struct cjson_api *api = lazy_libs_cjson(&err);
 	if (api == NULL)
 		fail_msg("%s", err.text);
 	return api;

@@ -14,7 +14,7 @@ static void test_conninfo_forms(void **state)
 	optlist_free(&r);
 
 	assert_true(call_target_from_conninfo(&libpq_direct,
-					  "dbname=heroku://a application_name='b c'", &r));
+					      "dbname=heroku://a application_name='b c'", &r));
 	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "application_name"), "b c");
 	optlist_free(&r);
@@ -79,7 +79,7 @@ static void test_placeholder_followed_by_keywords(void **state)
 	struct optlist r = OPTLIST_INIT;
 	assert_true(call_target_from_conninfo(&libpq_direct,
 					  "heroku://a?connect_timeout=4 \t application_name='GDAL 3.6.2' "
-					  "dbname=other", &r));
+					      "dbname=other", &r));
 	/* the placeholder stays the target, whatever the pairs say */
 	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a?connect_timeout=4");
 	assert_false(server);
@@ -113,7 +113,7 @@ static void test_setdb_login(void **state)
 	bool server;
 	struct optlist r = OPTLIST_INIT;
 	assert_true(call_target_from_setdb_login(&libpq_direct, "h", NULL, "-c x=1", "heroku://a",
-					     "me", NULL, &r));
+						 "me", NULL, &r));
 	assert_string_equal(call_target_placeholder(&r, NULL, &server), "heroku://a");
 	assert_string_equal(optlist_get(&r, "options"), "-c x=1");
 	assert_string_equal(optlist_get(&r, "user"), "me");

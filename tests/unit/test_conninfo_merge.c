@@ -15,7 +15,7 @@ static void test_sslmode_is_raised_to_require(void **state)
 		{ "bogus", "bogus" }, /* left for libpq to reject */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		assert_string_equal(sslmode_raise(cases[i][0]), cases[i][1]);
+		assert_string_equal(conninfo_merge_sslmode(cases[i][0]), cases[i][1]);
 }
 
 static struct credential test_credential(void)

@@ -34,8 +34,8 @@ static void test_should_try_again(void **state)
 		{ false, 503, false, false },	/* no answer: a status is not read */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		bool again = fetch_should_try_again(cases[i].answered, cases[i].status,
-						    cases[i].transient);
+		bool again = credential_fetch_should_try_again(cases[i].answered, cases[i].status,
+							       cases[i].transient);
 		if (again != cases[i].again)
 			fail_msg("case %zu: answered=%d status=%ld transient=%d: got %d", i,
 				 cases[i].answered, cases[i].status, cases[i].transient, again);

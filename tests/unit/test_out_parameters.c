@@ -82,7 +82,7 @@ static void test_store_and_file_misses_clear_out_parameters(void **state)
 	assert_empty_credential(&cred);
 
 	struct hpg_error err;
-	const struct cjson_api *json = cjson_api_get(&err);
+	const struct cjson_api *json = lazy_libs_cjson(&err);
 	assert_non_null(json);
 	cred = poisoned_credential();
 	etag = poison;

@@ -1,13 +1,13 @@
 /*
- * heroku_api.h - one GET /apps/{APP}/config-vars over HTTPS, with libcurl.
+ * api.h - one GET /apps/{APP}/config-vars over HTTPS, with libcurl.
  *
  * This module speaks HTTP and nothing else: it neither parses the JSON nor
  * reads the environment.  libcurl does TLS (always verified), proxies and
  * ~/.netrc; the request is bounded in time and the answer in size, and
  * redirects are never followed (the token must not travel to another host).
  */
-#ifndef HPGSHIM_HEROKU_API_H
-#define HPGSHIM_HEROKU_API_H
+#ifndef HPGSHIM_API_H
+#define HPGSHIM_API_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,7 +48,8 @@ struct api_response {
 	size_t length;
 	char *etag;		/* the ETag header, malloc'd, or NULL */
 	long ratelimit_remaining;	/* the RateLimit-Remaining header, or -1 */
-	long retry_after_seconds;	/* Retry-After (seconds or a date; at most HEROKU_API_RETRY_AFTER_MAX), or 0 */
+	/* Retry-After (seconds or a date; at most HEROKU_API_RETRY_AFTER_MAX), or 0 */
+	long retry_after_seconds;
 	double seconds;		/* total time of the request */
 };
 

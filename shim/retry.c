@@ -1,12 +1,12 @@
 /*
- * retry_policy.c - see retry_policy.h.
+ * retry.c - see retry.h.
  */
-#include "retry_policy.h"
+#include "retry.h"
 
 #include <stddef.h>
 #include <string.h>
 
-bool failure_is_credential_rejected(const char *message)
+bool retry_credential_rejected(const char *message)
 {
 	/* The server's texts for SQLSTATE 28P01 and 28000 (ClientAuthentication). */
 	static const char *const class_28[] = {

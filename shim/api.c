@@ -1,8 +1,8 @@
 /*
- * heroku_api.c - GET /apps/{APP}/config-vars; see heroku_api.h.
+ * api.c - GET /apps/{APP}/config-vars; see api.h.
  */
 #define _GNU_SOURCE
-#include "heroku_api.h"
+#include "api.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -379,7 +379,7 @@ void api_status_explain(long status, bool sent_credentials, const char *app,
 		hpg_error_set(err, "unexpected answer from the Heroku API (HTTP %ld%s)", status, id);
 }
 
-/* --- the process's handle, reused (heroku_api.h) --------------------------- */
+/* --- the process's handle, reused (api.h) ---------------------------------- */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static CURL *idle;	/* the handle kept for reuse, when not lent out */

@@ -1,7 +1,7 @@
 /*
- * test_retry_policy.c - which failures are retried, and how often.
+ * test_retry.c - which failures are retried, and how often.
  */
-#include "retry_policy.h"
+#include "retry.h"
 #include "unit.h"
 
 static void test_rejection_is_recognised(void **state)
@@ -25,9 +25,9 @@ static void test_rejection_is_recognised(void **state)
 		NULL,
 	};
 	for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++)
-		assert_true(failure_is_credential_rejected(rejected[i]));
+		assert_true(retry_credential_rejected(rejected[i]));
 	for (size_t i = 0; i < sizeof not_rejected / sizeof not_rejected[0]; i++)
-		assert_false(failure_is_credential_rejected(not_rejected[i]));
+		assert_false(retry_credential_rejected(not_rejected[i]));
 }
 
 static void test_decision_table(void **state)
@@ -39,11 +39,11 @@ static void test_decision_table(void **state)
 	assert_int_equal(retry_decide(false, false), RETRY_NO);
 }
 
-int run_retry_policy_tests(void)
+int run_retry_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rejection_is_recognised),
 		cmocka_unit_test(test_decision_table),
 	};
-	return cmocka_run_group_tests_name("retry_policy", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("retry", tests, NULL, NULL);
 }

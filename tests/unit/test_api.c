@@ -1,16 +1,16 @@
 /*
- * test_heroku_api.c - HEROKU_HOST and what each HTTP status tells the user.
+ * test_api.c - HEROKU_HOST and what each HTTP status tells the user.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "heroku_api.h"
+#include "api.h"
 #include "unit.h"
 
 static const struct curl_api *curl(void)
 {
 	struct hpg_error err;
-	const struct curl_api *api = curl_api_get(&err);
+	const struct curl_api *api = lazy_libs_curl(&err);
 	if (api == NULL)
 		fail_msg("%s", err.text);
 	return api;
@@ -91,7 +91,7 @@ static void test_status_explained(void **state)
 	}
 }
 
-int run_heroku_api_tests(void)
+int run_api_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heroku_host_like_the_cli),

@@ -1,5 +1,5 @@
 /*
- * retry_policy.h - when a failed placeholder connection is tried again.
+ * retry.h - when a failed placeholder connection is tried again.
  *
  * A synchronous connect that fails fetches the credential again, then:
  *   - the server rejected the credential (SQLSTATE class 28: password
@@ -10,8 +10,8 @@
  *     that a new credential cannot mend is not retried.
  * Never more than one retry.
  */
-#ifndef HPGSHIM_RETRY_POLICY_H
-#define HPGSHIM_RETRY_POLICY_H
+#ifndef HPGSHIM_RETRY_H
+#define HPGSHIM_RETRY_H
 
 #include <stdbool.h>
 
@@ -22,7 +22,7 @@
  * the text the user reads), so the server's message text decides.  Servers
  * answer these in their lc_messages; Heroku's are English.
  */
-bool failure_is_credential_rejected(const char *libpq_message);
+bool retry_credential_rejected(const char *libpq_message);
 
 enum retry_decision {
 	RETRY_NO,
