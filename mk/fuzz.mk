@@ -7,7 +7,7 @@
 # keeping is copied to tests/fuzz/crashes/<target>-*, which every run replays
 # first.
 FUZZ_CC      ?= clang-14
-FUZZ_TARGETS := placeholder api_answer conninfo_merge elf_needed
+FUZZ_TARGETS := placeholder api_answer conninfo_merge elf_needed cache_files
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_FLAGS   := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -81,7 +81,16 @@ static void list_url_names(const cJSON *object, char *buf, size_t size)
 bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
 			   const char *name, char **value, struct hpg_error *err)
 {
+	bool said_no;
+	return api_answer_find_config_var(json, body, length, name, value, &said_no, err);
+}
+
+bool api_answer_find_config_var(const struct cjson_api *json, const char *body, size_t length,
+				const char *name, char **value, bool *said_no,
+				struct hpg_error *err)
+{
 	*value = NULL;
+	*said_no = false;
 	if (!is_utf8((const unsigned char *)body, length)) {
 		hpg_error_set(err, "the Heroku API answered with a body that is not UTF-8, so not "
 			      "JSON (RFC 8259); check HEROKU_HOST, and that the app's config vars "
@@ -121,12 +130,14 @@ bool api_answer_config_var(const struct cjson_api *json, const char *body, size_
 	if (out_of_memory) {
 		hpg_error_set(err, "out of memory");
 	} else if (item == NULL) {
+		*said_no = true;
 		char names[400];
 		list_url_names(root, names, sizeof names);
 		hpg_error_set(err, "the app has no config var %s%s%s; its *_URL config vars are: %s",
 			      name, attachment ? " nor " : "", attachment ? "an attachment of that name" : "",
 			      names);
 	} else if (!json->cJSON_IsString(item) || item->valuestring == NULL) {
+		*said_no = true;
 		hpg_error_set(err, "config var %s is not a string", item->string);
 	} else if ((*value = strdup(item->valuestring)) == NULL) {
 		hpg_error_set(err, "out of memory");

@@ -21,6 +21,16 @@
 bool api_answer_config_var(const struct cjson_api *json, const char *body, size_t length,
 			   const char *name, char **value, struct hpg_error *err);
 
+/*
+ * api_answer_config_var(), and on failure whether the body was a JSON
+ * object of config vars that says no: the var is missing, or not a string
+ * (*said_no, set on entry).  A body that is not such an object, or memory
+ * running out, says nothing.
+ */
+bool api_answer_find_config_var(const struct cjson_api *json, const char *body, size_t length,
+				const char *name, char **value, bool *said_no,
+				struct hpg_error *err);
+
 /* The "id" of a Heroku error body ({"id": "not_found", ...}), malloc'd, or NULL. */
 char *api_answer_error_id(const struct cjson_api *json, const char *body, size_t length);
 

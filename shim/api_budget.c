@@ -20,16 +20,12 @@
 #include "lazy_libs.h"
 
 #define API_BUDGET_FILE_VERSION 1
-
-struct budget {
-	time_t not_before;	/* no request before this; 0: none */
-	long remaining;		/* the last RateLimit-Remaining heard, or -1 */
-	time_t heard;		/* when remaining was heard; 0: never */
-};
+/* Far above any account's budget (Heroku's is 4,500 an hour). */
+#define API_BUDGET_REMAINING_MAX 1000000
 
 /* A process talks to one API host (HEROKU_HOST is read once): one budget. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct budget own = { .remaining = -1 };
+static struct api_budget_heard own = { .remaining = -1 };
 
 static char *shared_path(const struct hpg_config *config)
 {
@@ -48,35 +44,51 @@ static double number_item(const struct cjson_api *json, const cJSON *root, const
 	return item && json->cJSON_IsNumber(item) ? item->valuedouble : fallback;
 }
 
-/* The shared file's budget into *out; false when there is none to read. */
-static bool read_shared(const struct cjson_api *json, const char *path, struct budget *out)
+bool api_budget_parse(const struct cjson_api *json, const char *text, size_t length, time_t now,
+		      struct api_budget_heard *out)
 {
-	*out = (struct budget){ .remaining = -1 };	/* nothing heard */
-	size_t length = 0;
-	char *text = cache_file_read_text(path, &length);
-	if (text == NULL)
-		return false;
+	*out = (struct api_budget_heard){ .remaining = -1 };	/* nothing heard */
 	cJSON *root = json->cJSON_ParseWithLength(text, length);
-	free(text);
 	if (root == NULL)
 		return false;
-	bool ok = number_item(json, root, "version", 0) == API_BUDGET_FILE_VERSION;
+	bool ok = json->cJSON_IsObject(root) &&
+		  number_item(json, root, "version", 0) == API_BUDGET_FILE_VERSION;
 	if (ok) {
-		*out = (struct budget){
-			.not_before = (time_t)number_item(json, root, "not_before", 0),
-			.remaining = (long)number_item(json, root, "remaining", -1),
-			.heard = (time_t)number_item(json, root, "heard", 0),
-		};
+		/* Every number is checked as a double before it becomes a time_t or a
+		 * long: a NaN, an infinity or a huge value converted is undefined. */
+		double not_before = number_item(json, root, "not_before", 0);
+		double remaining = number_item(json, root, "remaining", -1);
+		double heard = number_item(json, root, "heard", 0);
 		/* No answer asks for a longer wait: a damaged file must not stop
 		 * every process for good (none would ask, so none would mend it). */
-		if (out->not_before > time(NULL) + HEROKU_API_RETRY_AFTER_MAX)
-			out->not_before = 0;
+		if (not_before == not_before && not_before > (double)now &&
+		    not_before <= (double)now + HEROKU_API_RETRY_AFTER_MAX)
+			out->not_before = (time_t)not_before;
+		/* What was heard in the future, or a budget no account has, was not heard. */
+		if (cache_file_time_usable(heard, now) && remaining >= 0 &&
+		    remaining <= API_BUDGET_REMAINING_MAX) {
+			out->remaining = (long)remaining;
+			out->heard = (time_t)heard;
+		}
 	}
 	json->cJSON_Delete(root);
 	return ok;
 }
 
-static void write_shared(const struct cjson_api *json, const char *path, const struct budget *b)
+/* The shared file's budget into *out; false when there is none to read. */
+static bool read_shared(const struct cjson_api *json, const char *path, struct api_budget_heard *out)
+{
+	*out = (struct api_budget_heard){ .remaining = -1 };	/* nothing heard */
+	size_t length = 0;
+	char *text = cache_file_read_text(path, &length);
+	if (text == NULL)
+		return false;
+	bool ok = api_budget_parse(json, text, length, time(NULL), out);
+	free(text);
+	return ok;
+}
+
+static void write_shared(const struct cjson_api *json, const char *path, const struct api_budget_heard *b)
 {
 	cJSON *root = json->cJSON_CreateObject();
 	bool ok = root && json->cJSON_AddNumberToObject(root, "version", API_BUDGET_FILE_VERSION) &&
@@ -91,7 +103,7 @@ static void write_shared(const struct cjson_api *json, const char *path, const s
 }
 
 /* Two accounts as one: the further Retry-After, the newer RateLimit-Remaining (b's on a tie). */
-static struct budget merged(struct budget a, const struct budget *b)
+static struct api_budget_heard merged(struct api_budget_heard a, const struct api_budget_heard *b)
 {
 	if (b->not_before > a.not_before)
 		a.not_before = b->not_before;
@@ -103,15 +115,15 @@ static struct budget merged(struct budget a, const struct budget *b)
 }
 
 /* What this process and, with a cache directory, the others heard last. */
-static struct budget current(const struct hpg_config *config)
+static struct api_budget_heard current(const struct hpg_config *config)
 {
 	fork_safety_register(&lock);
 	pthread_mutex_lock(&lock);
-	struct budget b = own;
+	struct api_budget_heard b = own;
 	pthread_mutex_unlock(&lock);
 
 	struct hpg_error err;
-	struct budget shared;
+	struct api_budget_heard shared;
 	char *path = shared_path(config);
 	const struct cjson_api *json = path ? lazy_libs_cjson(&err) : NULL;
 	if (json != NULL && read_shared(json, path, &shared))
@@ -125,7 +137,7 @@ void api_budget_note(const struct hpg_config *config, long remaining, long retry
 	if (remaining < 0 && retry_after_seconds <= 0)
 		return;
 	time_t now = time(NULL);
-	struct budget heard = {
+	struct api_budget_heard heard = {
 		.not_before = retry_after_seconds > 0 ? now + retry_after_seconds : 0,
 		.remaining = remaining,
 		.heard = remaining >= 0 ? now : 0,
@@ -141,7 +153,7 @@ void api_budget_note(const struct hpg_config *config, long remaining, long retry
 	struct hpg_error err;
 	char *path = shared_path(config);
 	const struct cjson_api *json = path ? lazy_libs_cjson(&err) : NULL;
-	struct budget shared = { .remaining = -1 };
+	struct api_budget_heard shared = { .remaining = -1 };
 	bool noteworthy = retry_after_seconds > 0 ||
 			  (remaining >= 0 && remaining < config->ratelimit_floor);
 	if (json != NULL && (read_shared(json, path, &shared) || noteworthy)) {
@@ -154,14 +166,14 @@ void api_budget_note(const struct hpg_config *config, long remaining, long retry
 long api_budget_wait_seconds(const struct hpg_config *config)
 {
 	time_t now = time(NULL);
-	struct budget b = current(config);
+	struct api_budget_heard b = current(config);
 	return b.not_before > now ? (long)(b.not_before - now) : 0;
 }
 
 bool api_budget_low(const struct hpg_config *config, long *remaining)
 {
 	*remaining = -1;
-	struct budget b = current(config);
+	struct api_budget_heard b = current(config);
 	*remaining = b.remaining;
 	return config->ratelimit_floor > 0 && b.remaining >= 0 && b.remaining < config->ratelimit_floor;
 }

@@ -16,8 +16,18 @@
 #define HPGSHIM_API_BUDGET_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
 
 #include "config.h"
+#include "lazy_libs.h"
+
+/* What the API said of the budget, as the process and the shared file keep it. */
+struct api_budget_heard {
+	time_t not_before;	/* no request before this; 0: none */
+	long remaining;		/* the last RateLimit-Remaining heard, or -1 */
+	time_t heard;		/* when remaining was heard; 0: never */
+};
 
 /*
  * Notes an answer of the API at config->heroku_host: its RateLimit-Remaining
@@ -33,5 +43,14 @@ long api_budget_wait_seconds(const struct hpg_config *config);
  * directory, put RateLimit-Remaining below the floor; *remaining is what it said.
  */
 bool api_budget_low(const struct hpg_config *config, long *remaining);
+
+/*
+ * The budget a shared file's text holds, read at now: false when it is not
+ * such a file.  A number out of range (a Retry-After beyond an hour, a
+ * remaining budget no account has, a time heard after now, NaN) counts as
+ * not heard.  Pure, for the fuzz target too.
+ */
+bool api_budget_parse(const struct cjson_api *json, const char *text, size_t length, time_t now,
+		      struct api_budget_heard *out);
 
 #endif

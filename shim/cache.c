@@ -69,7 +69,8 @@ bool cache_get_fresh(const struct hpg_config *config, const char *key, struct cr
 	time_t fetched;
 	if (!read_shared(config, key, out, &etag, &fetched))
 		return false;
-	bool fresh = time(NULL) - fetched < ttl;
+	time_t age = time(NULL) - fetched;
+	bool fresh = age >= 0 && age < ttl;
 	if (fresh) {
 		hpg_debug("credential for %s from the shared cache (HPGSHIM_CACHE_DIR)", key);
 		cache_memory_put(key, out, etag); /* the next connect in this process needs no file */
@@ -130,11 +131,34 @@ void cache_put(const struct hpg_config *config, const char *key,
 	free(path);
 }
 
-void cache_forget(const struct hpg_config *config, const char *key)
+void cache_forget(const struct hpg_config *config, const char *key,
+		  const struct credential *only_if)
 {
-	cache_memory_mark_stale(key);
+	cache_memory_mark_stale(key, only_if);
+	struct credential held;
+	char *etag = NULL;
+	time_t fetched;
+	if (only_if != NULL && read_shared(config, key, &held, &etag, &fetched)) {
+		bool same = credential_equal(&held, only_if);
+		credential_free(&held);
+		free(etag);
+		if (!same)
+			return;
+	}
 	char *path = config->cache_dir ? cache_file_path(config->cache_dir, key) : NULL;
 	if (path != NULL)
 		cache_file_drop(path);
 	free(path);
+}
+
+bool cache_claim_recheck(const struct hpg_config *config, const char *key, long interval_seconds)
+{
+	if (!cache_memory_claim_recheck(key, interval_seconds))
+		return false;
+	char *path = NULL;
+	if (config->cache_dir == NULL || asprintf(&path, "%s/%s.recheck", config->cache_dir, key) < 0)
+		return true;
+	bool claimed = cache_file_claim(path, interval_seconds);
+	free(path);
+	return claimed;
 }

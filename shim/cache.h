@@ -48,7 +48,21 @@ bool cache_get_held(const struct hpg_config *config, const char *key, long max_a
 void cache_put(const struct hpg_config *config, const char *key,
 	       const struct credential *cred, const char *etag);
 
-/* The credential failed: never served again, never used as a validator. */
-void cache_forget(const struct hpg_config *config, const char *key);
+/*
+ * The credential held for key is over (the server rejected it, or the API
+ * said there is none): never served again, never used as a validator, in
+ * this process and in the shared cache.  With only_if, only when what is
+ * held is that credential: another process may have stored a newer one.
+ */
+void cache_forget(const struct hpg_config *config, const char *key,
+		  const struct credential *only_if);
+
+/*
+ * Whether the API may be asked about key's credential now after a failure
+ * that was not a rejection: true, and noted, unless this process or (with
+ * HPGSHIM_CACHE_DIR) another sharing the directory did less than
+ * interval_seconds ago.
+ */
+bool cache_claim_recheck(const struct hpg_config *config, const char *key, long interval_seconds);
 
 #endif

@@ -11,7 +11,11 @@
  * mode 0700 owned by the user; a directory or file that is anything else
  * (group or world access, another owner, a symlink) is refused.  Files are
  * written whole, to a temporary name then renamed, so a reader never sees
- * half of one.  A credential the server rejected is deleted.
+ * half of one; a temporary file left by a process that died writing is
+ * swept by the next write.  A FIFO, a device or a symlink under a file's
+ * name, an oversized file, a damaged one or one that says it was written in
+ * the future is read as no file, without waiting.  A credential the server
+ * rejected is deleted.
  */
 #ifndef HPGSHIM_CACHE_FILE_H
 #define HPGSHIM_CACHE_FILE_H
@@ -40,6 +44,17 @@ char *cache_file_path(const char *dir, const char *key);
 bool cache_file_read(const struct cjson_api *json, const char *path, struct credential *out,
 		     char **etag, time_t *fetched);
 
+/*
+ * The credential a cache file's text holds (cache_file_read() without the
+ * file): refused when anything is missing, of the wrong type, or out of
+ * range, a fetch time after now included.  Pure, for the fuzz target too.
+ */
+bool cache_file_parse(const struct cjson_api *json, const char *text, size_t length,
+		      time_t now, struct credential *out, char **etag, time_t *fetched);
+
+/* Whether seconds, read from a file, is a time a file may hold: finite, after 1970, not after now. */
+bool cache_file_time_usable(double seconds, time_t now);
+
 /* Writes cred and etag (NULL: none), fetched now, atomically.  Best effort. */
 void cache_file_write(const struct cjson_api *json, const char *path,
 		      const struct credential *cred, const char *etag);
@@ -55,5 +70,11 @@ void cache_file_write_text(const char *path, const char *text);
 
 /* Deletes path, if it is there. */
 void cache_file_drop(const char *path);
+
+/*
+ * A claim shared by the processes of a directory: true, with now written to
+ * path, unless path holds a time less than interval_seconds ago.
+ */
+bool cache_file_claim(const char *path, long interval_seconds);
 
 #endif

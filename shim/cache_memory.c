@@ -18,6 +18,7 @@ struct entry {
 	struct credential cred;
 	char *etag;			/* NULL: the API sent none */
 	long fetched_ms;		/* monotonic_ms() */
+	long rechecked_ms;		/* cache_memory_claim_recheck(), or 0 */
 	bool stale;
 };
 
@@ -120,11 +121,24 @@ void cache_memory_put(const char *key, const struct credential *cred, const char
 	pthread_mutex_unlock(&lock);
 }
 
-void cache_memory_mark_stale(const char *key)
+void cache_memory_mark_stale(const char *key, const struct credential *only_if)
 {
 	lock_cache();
 	for (struct entry *e = entries; e != NULL; e = e->next)
-		if (strcmp(e->key, key) == 0)
+		if (strcmp(e->key, key) == 0 && (only_if == NULL || credential_equal(&e->cred, only_if)))
 			e->stale = true;
 	pthread_mutex_unlock(&lock);
+}
+
+bool cache_memory_claim_recheck(const char *key, long interval_seconds)
+{
+	lock_cache();
+	struct entry *e = find_or_add(key);
+	long now = monotonic_ms();
+	bool claimed = e == NULL || e->rechecked_ms == 0 ||
+		       now - e->rechecked_ms >= interval_seconds * 1000;
+	if (claimed && e != NULL)
+		e->rechecked_ms = now;
+	pthread_mutex_unlock(&lock);
+	return claimed;
 }

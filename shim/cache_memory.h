@@ -36,7 +36,17 @@ bool cache_memory_get_validator(const char *key, struct credential *out, char **
 /* Stores a copy of cred and etag (NULL: none) for key, fetched now. */
 void cache_memory_put(const char *key, const struct credential *cred, const char *etag);
 
-/* Neither served nor used as a validator again until the next cache_memory_put(). */
-void cache_memory_mark_stale(const char *key);
+/*
+ * Neither served nor used as a validator again until the next
+ * cache_memory_put(); only when it is only_if, unless only_if is NULL.
+ */
+void cache_memory_mark_stale(const char *key, const struct credential *only_if);
+
+/*
+ * Whether this process may ask the API about key's credential now, after a
+ * failure that was not a rejection: true (and noted) unless it did less
+ * than interval_seconds ago.
+ */
+bool cache_memory_claim_recheck(const char *key, long interval_seconds);
 
 #endif

@@ -7,12 +7,14 @@
  *   HEROKU_API_KEY      API token (Bearer); unset: libcurl reads ~/.netrc
  *   HEROKU_HOST         API host, as the Heroku CLI reads it; unset: api.heroku.com
  *   HPGSHIM_CAINFO      CA bundle for the API; unset: the system store
- *   HPGSHIM_TIMEOUT     seconds one API request may take; default 10
+ *   HPGSHIM_TIMEOUT     seconds one placeholder connect may take in all (the API
+ *                       request, a rotation wait, the retry); default 10
  *   HPGSHIM_CACHE_TTL   seconds a fetched credential is reused; default 0 (never)
  *   HPGSHIM_CACHE_DIR   a directory (mode 0700) for a cache shared by processes;
  *                       unset: none.  Its files hold database passwords.
  *   HPGSHIM_ROTATION_WAIT  seconds to wait for a rejected credential's config
- *                       var to change before the one retry; default 10
+ *                       var to change before the one retry, within
+ *                       HPGSHIM_TIMEOUT; default 10
  *   HPGSHIM_STALE_IF_ERROR  seconds old a held credential may be and still be
  *                       used when the API fails for a transient reason; default
  *                       86400; 0: never
@@ -20,8 +22,8 @@
  *                       are reused for up to 60 s without asking; default 450
  *   HPGSHIM_DEBUG       1: one line per decision on stderr; default 0
  *
- * PGDATABASE and PGSSLMODE are libpq's and are read at each connect, as
- * libpq reads them.
+ * PGDATABASE, PGSSLMODE and PGCONNECT_TIMEOUT are libpq's and are read at
+ * each connect, as libpq reads them.
  */
 #ifndef HPGSHIM_CONFIG_H
 #define HPGSHIM_CONFIG_H

@@ -16,11 +16,10 @@ PGconn *connect_poll_start(const struct connect_context *ctx, const struct optli
 	/* The program polls; the PQconnectPoll hook sees how it ends. */
 	PGconn *conn = ctx->pq->PQconnectStartParams((const char *const *)r->options.keywords,
 						     (const char *const *)r->options.values, 0);
-	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
+	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD) {
 		resolution_remember(ctx, request, r, conn, ATTEMPT_CONNECT);
-	else
-		credential_source_failed(ctx->config, r->ph.app, r->ph.config_var, &r->answer.cred,
-					 false);
+		resolution_warn_fallback(r);
+	}
 	return conn;
 }
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "connect_sync.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "debug.h"
@@ -17,29 +18,42 @@ static PGconn *connect_options(const struct connect_context *ctx, const struct o
 					  (const char *const *)options->values, 0);
 }
 
+/* What the rotation wait leaves of the call's time for the retry: libpq's shortest connect_timeout. */
+#define RETRY_RESERVE_MS 2000
+
 /*
  * Heroku changes the database's password and the config var at nearly, not
  * exactly, the same moment.  While the config var still holds the credential
  * the server just rejected, poll it (0.25 s, 0.5 s, 1 s, then every 2 s) for
- * up to HPGSHIM_ROTATION_WAIT seconds.  True when it changed.
+ * up to HPGSHIM_ROTATION_WAIT seconds, within what is left of the call's
+ * deadline (less the retry's share).  True when it changed; *out_of_time
+ * when the deadline, not the rotation wait, ended the wait.
  */
 static bool wait_for_rotation(const struct connect_context *ctx, struct resolution *r,
-			      const struct credential *rejected)
+			      const struct credential *rejected, bool *out_of_time)
 {
-	long budget_ms = ctx->config->rotation_wait_seconds * 1000;
-	long deadline = monotonic_ms() + budget_ms;
+	long wait_ms = ctx->config->rotation_wait_seconds * 1000;
+	long left_ms = deadline_left_ms(&r->deadline) - RETRY_RESERVE_MS;
+	long until = monotonic_ms() + (wait_ms < left_ms ? wait_ms : left_ms);
 	long pause_ms = 250;
 	struct hpg_error err;
 
-	if (budget_ms <= 0)
+	*out_of_time = false;
+	if (wait_ms <= 0)
 		return false;
 	hpg_debug("the config var still holds the rejected credential; waiting up to %ld s for "
-		  "it to change (HPGSHIM_ROTATION_WAIT)", ctx->config->rotation_wait_seconds);
+		  "it to change (HPGSHIM_ROTATION_WAIT, within %s=%ld)",
+		  ctx->config->rotation_wait_seconds, r->deadline.limit, r->deadline.seconds);
 	for (;;) {
-		long left = deadline - monotonic_ms();
+		long left = until - monotonic_ms();
 		if (left <= 0) {
-			hpg_debug("the credential did not change within %ld s",
-				  ctx->config->rotation_wait_seconds);
+			*out_of_time = wait_ms > left_ms;
+			if (*out_of_time)
+				hpg_debug("the credential did not change within the call's time "
+					  "(%s=%ld)", r->deadline.limit, r->deadline.seconds);
+			else
+				hpg_debug("the credential did not change within %ld s",
+					  ctx->config->rotation_wait_seconds);
 			return false;
 		}
 		long ms = pause_ms < left ? pause_ms : left;
@@ -57,22 +71,40 @@ static bool wait_for_rotation(const struct connect_context *ctx, struct resoluti
 }
 
 /*
- * The server rejected the credential and the API cannot give another (it
- * fails, or asked for no request yet): both halves of the story, since
- * either alone sends the user the wrong way.  conn is finished.
+ * Replaces conn, failed, with an error connection saying what the server
+ * said (its first line) and then why: either alone would send the user the
+ * wrong way.  conn is finished (unless no error connection could be made).
  */
-static PGconn *fail_twice(const struct connect_context *ctx, const struct resolution *r,
-			  PGconn *conn, const struct hpg_error *fetch_err)
+static PGconn *fail_after(const struct connect_context *ctx, const struct resolution *r,
+			  PGconn *conn, const char *format, const char *why)
 {
 	const char *said = ctx->pq->PQerrorMessage(conn);
-	struct hpg_error why;
-	hpg_error_set(&why, "the server rejected the credential (%.*s), and fetching it again "
-		      "failed: %s", (int)strcspn(said, "\n"), said, fetch_err->text);
-	PGconn *failed = error_conn_for(ctx->pq, &r->ph, &why);
+	char server[512];
+	snprintf(server, sizeof server, "%.*s", (int)strcspn(said, "\n"), said);
+	struct hpg_error message;
+	hpg_error_set(&message, format, server, why);
+	PGconn *failed = error_conn_for(ctx->pq, &r->ph, &message);
 	if (failed == NULL)
 		return conn;
 	ctx->pq->PQfinish(conn);
 	return failed;
+}
+
+/* The server rejected the credential and the API cannot give another (it fails, or asked for no request yet). */
+static PGconn *fail_twice(const struct connect_context *ctx, const struct resolution *r,
+			  PGconn *conn, const struct hpg_error *fetch_err)
+{
+	return fail_after(ctx, r, conn, "the server rejected the credential (%s), and fetching "
+			  "it again failed: %s", fetch_err->text);
+}
+
+/* The call's time ran out before the one retry: the limit, so that the user knows what to raise. */
+static PGconn *fail_out_of_time(const struct connect_context *ctx, const struct resolution *r,
+				PGconn *conn, const char *what)
+{
+	struct hpg_error limit;
+	deadline_explain(&r->deadline, what, &limit);
+	return fail_after(ctx, r, conn, "%s; %s", limit.text);
 }
 
 /* After a failed synchronous connect: ask again, maybe retry once. */
@@ -93,9 +125,9 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 		credential_free(&failed);
 		return rejected ? fail_twice(ctx, r, conn, &err) : conn;
 	}
-	bool changed = !credential_equal(&failed, &r->answer.cred);
+	bool changed = !credential_equal(&failed, &r->answer.cred), out_of_time = false;
 	if (rejected && !changed)
-		changed = wait_for_rotation(ctx, r, &failed);
+		changed = wait_for_rotation(ctx, r, &failed, &out_of_time);
 	credential_free(&failed);
 
 	enum retry_decision decision = retry_decide(rejected, changed);
@@ -105,6 +137,12 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 	}
 	if (!resolution_merge(ctx, request, r, &err))
 		return conn;
+	/* The retry gets what is left of the call's time, and no more. */
+	if (!resolution_bound_connect(r)) {
+		hpg_debug("no retry: the call's time ran out");
+		return fail_out_of_time(ctx, r, conn, out_of_time ? "waiting for the config var "
+					"to change after a rotation" : "about to retry");
+	}
 	hpg_debug("retrying once: %s", retry_decision_name(decision));
 	ctx->pq->PQfinish(conn);
 	conn = connect_options(ctx, &r->options);
@@ -120,10 +158,19 @@ static PGconn *retry_once(const struct connect_context *ctx, const struct optlis
 PGconn *connect_sync(const struct connect_context *ctx, const struct optlist *request,
 		     struct resolution *r)
 {
+	/* The connection's own timeout bounds the whole call: the attempt gets
+	 * what the API request left of it. */
+	if (deadline_is_the_connections(&r->deadline) && !resolution_bound_connect(r)) {
+		struct hpg_error why;
+		deadline_explain(&r->deadline, "asking the Heroku API", &why);
+		return error_conn_for(ctx->pq, &r->ph, &why);
+	}
 	PGconn *conn = connect_options(ctx, &r->options);
 	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_OK)
 		conn = retry_once(ctx, request, r, conn);
-	if (conn != NULL && ctx->pq->PQstatus(conn) == CONNECTION_OK)
+	if (conn != NULL && ctx->pq->PQstatus(conn) == CONNECTION_OK) {
 		resolution_remember(ctx, request, r, conn, ATTEMPT_NONE);
+		resolution_warn_fallback(r);
+	}
 	return conn;
 }

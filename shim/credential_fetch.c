@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 
 #include "api_answer.h"
@@ -34,20 +35,27 @@ static long pause_with_jitter(void)
 	return ms;
 }
 
-/* Reads the credential out of a 200 answer. */
+/*
+ * Reads the credential out of a 200 answer.  *said_no: the answer says
+ * there is no usable credential (the var is missing, or not a postgres URL
+ * libpq reads with a host, user and password).
+ */
 static bool read_answer(const struct libpq_api *pq, const struct cjson_api *json,
 			const struct api_response *res, const char *config_var,
-			struct credential *out, struct hpg_error *err)
+			struct credential *out, bool *said_no, struct hpg_error *err)
 {
 	*out = (struct credential)CREDENTIAL_INIT;
 	char *url = NULL;
-	if (!api_answer_config_var(json, res->body, res->length, config_var, &url, err))
+	if (!api_answer_find_config_var(json, res->body, res->length, config_var, &url, said_no,
+					err))
 		return false;
 	struct hpg_error why;
 	bool ok = credential_from_url(pq, url, out, &why);
 	secret_free(url);
-	if (!ok)
+	if (!ok) {
 		hpg_error_set(err, "config var %s: %s", config_var, why.text);
+		*said_no = strcmp(why.text, "out of memory") != 0;
+	}
 	return ok;
 }
 
@@ -104,7 +112,8 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 	struct api_response res = API_RESPONSE_INIT;
 	bool ok = request_with_one_more_try(curl, &req, &res, err);
 	bool unavailable = !ok && (res.transient || res.timed_out);
-	long retry_after = 0, budget_left = res.ratelimit_remaining;
+	bool timed_out = !ok && res.timed_out, authoritative = false;
+	long retry_after = 0, budget_left = res.ratelimit_remaining, status = res.status;
 	if (ok) {
 		char remaining[48] = "";
 		if (res.ratelimit_remaining >= 0)
@@ -115,7 +124,7 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 		if (res.status == 304 && settings->if_none_match != NULL) {
 			out->not_modified = true;
 		} else if (res.status == 200) {
-			ok = read_answer(pq, json, &res, config_var, &out->cred, err);
+			ok = read_answer(pq, json, &res, config_var, &out->cred, &authoritative, err);
 			out->etag = res.etag;
 			res.etag = NULL;
 		} else {
@@ -123,6 +132,7 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 			api_status_explain(res.status, res.sent_credentials, app, id, err);
 			free(id);
 			unavailable = res.status == 429 || (res.status >= 500 && res.status <= 599);
+			authoritative = res.status == 401 || res.status == 403 || res.status == 404;
 			if (res.status == 429)
 				retry_after = res.retry_after_seconds;
 			if (retry_after > 0)
@@ -137,9 +147,12 @@ bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *s
 	if (!ok) {
 		credential_fetch_result_free(out);
 		out->unavailable = unavailable;
+		out->authoritative = authoritative;
+		out->timed_out = timed_out;
 		out->retry_after_seconds = retry_after;
 	}
 	out->ratelimit_remaining = budget_left;
+	out->status = status;
 	return ok;
 }
 

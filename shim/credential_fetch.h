@@ -35,6 +35,14 @@ struct fetch_result {
 	 * verification failure or a refused HEROKU_HOST.
 	 */
 	bool unavailable;
+	/*
+	 * authoritative: the API said no, and means it: 401, 403, 404, a
+	 * missing config var, or a value that is not a usable postgres URL.
+	 * The credential held for the placeholder is over.
+	 */
+	bool authoritative;
+	bool timed_out;			/* no answer within timeout_ms */
+	long status;			/* the last answer's HTTP status, 0: none came */
 	long retry_after_seconds;	/* a 429's Retry-After, or 0 */
 	long ratelimit_remaining;	/* the answer's RateLimit-Remaining, or -1 */
 };
@@ -43,7 +51,8 @@ struct fetch_result {
 
 /*
  * Fills *out (release with credential_fetch_result_free()), or err with the reason and
- * out's unavailable, retry_after_seconds and ratelimit_remaining.
+ * what out says of a failure (unavailable, authoritative, timed_out, status,
+ * retry_after_seconds, ratelimit_remaining).
  */
 bool credential_fetch(const struct libpq_api *pq, const struct fetch_settings *settings,
 		      const char *app, const char *config_var, struct fetch_result *out,

@@ -1,13 +1,17 @@
 /*
  * resolution.c - see resolution.h.
  */
+#define _GNU_SOURCE
 #include "resolution.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cache.h"
 #include "conninfo_merge.h"
 #include "debug.h"
+#include "fallback_warning.h"
 #include "reconnect_targets.h"
 
 void resolution_free(struct resolution *r)
@@ -21,6 +25,21 @@ const char *resolution_connect_timeout(const struct optlist *request, const stru
 {
 	const char *given = optlist_get(&r->ph.query, "connect_timeout");
 	return given != NULL ? given : optlist_get(request, "connect_timeout");
+}
+
+bool resolution_bound_connect(struct resolution *r)
+{
+	long left_ms = deadline_left_ms(&r->deadline);
+	if (left_ms <= 0)
+		return false;
+	long seconds = (left_ms + 999) / 1000;
+	char text[24];
+	snprintf(text, sizeof text, "%ld", seconds < 2 ? 2 : seconds);
+	const char *given = optlist_get(&r->options, "connect_timeout");
+	if (given != NULL && config_parse_seconds(given, 0) > 0 &&
+	    config_parse_seconds(given, 0) <= seconds)
+		return true;	/* the caller's own is lower still */
+	return optlist_set(&r->options, "connect_timeout", text);
 }
 
 bool resolution_obtain(const struct connect_context *ctx, struct resolution *r,
@@ -92,4 +111,18 @@ void resolution_remember(const struct connect_context *ctx, const struct optlist
 	}
 	free(origin.key);
 	free(origin.placeholder);
+}
+
+void resolution_warn_fallback(const struct resolution *r)
+{
+	if (!fallback_warning_applies(&r->answer))
+		return;
+	/* As the user most likely wrote it: heroku://APP for DATABASE_URL. */
+	char *placeholder = NULL;
+	if (strcmp(r->ph.config_var, PLACEHOLDER_DEFAULT_CONFIG_VAR) == 0 ?
+	    asprintf(&placeholder, PLACEHOLDER_SCHEME "%s", r->ph.app) < 0 :
+	    (placeholder = placeholder_canonical(&r->ph)) == NULL)
+		placeholder = NULL;
+	fallback_warning_once(placeholder, &r->answer);
+	free(placeholder);
 }

@@ -51,8 +51,18 @@ bool resolution_obtain(const struct connect_context *ctx, struct resolution *r,
 bool resolution_merge(const struct connect_context *ctx, const struct optlist *request,
 		      struct resolution *r, struct hpg_error *err);
 
+/*
+ * Lowers r->options' connect_timeout to what is left of r's deadline (at
+ * least 2 s, libpq's least): the connection's own attempt then ends within
+ * the call's bound.  False when nothing is left, or memory ran out.
+ */
+bool resolution_bound_connect(struct resolution *r);
+
 /* The connect_timeout the call gave (its placeholder's query first), or NULL. */
 const char *resolution_connect_timeout(const struct optlist *request, const struct resolution *r);
+
+/* The fallback's warning (fallback_warning.h), when r's credential is a fallback. */
+void resolution_warn_fallback(const struct resolution *r);
 
 /*
  * Remembers what conn was made with: its origin, for when a connection

@@ -23,20 +23,6 @@
 #include "lazy_libs.h"
 #include "support.h"
 
-static const struct cjson_api *cjson(void)
-{
-	static const struct cjson_api *api;
-	if (api == NULL) {
-		struct hpg_error err;
-		api = lazy_libs_cjson(&err);
-		if (api == NULL) {
-			fprintf(stderr, "fuzz_config_vars: %s\n", err.text);
-			abort();
-		}
-	}
-	return api;
-}
-
 static void check_credential(const char *url)
 {
 	struct credential cred, copy;
@@ -57,7 +43,7 @@ static void check_credential(const char *url)
 
 static void check_error_id(const char *body, size_t length)
 {
-	char *id = api_answer_error_id(cjson(), body, length);
+	char *id = api_answer_error_id(fuzz_cjson(), body, length);
 	if (id != NULL) {
 		FUZZ_CHECK(id[0] != '\0' && strlen(id) < 40);
 		FUZZ_CHECK(strspn(id, "abcdefghijklmnopqrstuvwxyz_") == strlen(id));
@@ -79,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char *value = NULL;
 	struct hpg_error err = { "" };
-	if (api_answer_config_var(cjson(), body, length, name, &value, &err)) {
+	if (api_answer_config_var(fuzz_cjson(), body, length, name, &value, &err)) {
 		FUZZ_CHECK(value != NULL);
 		check_credential(value);
 		free(value);

@@ -8,6 +8,20 @@
 #define LIBPQ_DIRECT_MEMBER(name) .name = name,
 const struct libpq_api libpq_direct = { LIBPQ_API_FUNCTIONS(LIBPQ_DIRECT_MEMBER) };
 
+const struct cjson_api *fuzz_cjson(void)
+{
+	static const struct cjson_api *api;
+	if (api == NULL) {
+		struct hpg_error err;
+		api = lazy_libs_cjson(&err);
+		if (api == NULL) {
+			fprintf(stderr, "fuzz: %s\n", err.text);
+			abort();
+		}
+	}
+	return api;
+}
+
 char *fuzz_string(const char *prefix, const uint8_t *data, size_t size)
 {
 	size_t prefix_length = strlen(prefix);

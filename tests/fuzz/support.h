@@ -16,10 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lazy_libs.h"
 #include "libpq_api.h"
 
 /* The libpq this program links, as the core's function table. */
 extern const struct libpq_api libpq_direct;
+
+/* cJSON, opened as the library opens it; abort()s when it cannot be. */
+const struct cjson_api *fuzz_cjson(void);
 
 /* prefix + data as one NUL-terminated string, malloc'd (a NUL byte in data
  * ends the string early, as it would for any C caller). */

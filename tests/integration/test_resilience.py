@@ -140,10 +140,12 @@ def test_held_in_the_cache_directory_serves_a_new_process(run, entry_points, shi
     assert api.count("demo-app") == 3
 
 
-def test_silent_without_debug(run, entry_points, shim_env, api):
+def test_without_debug_only_the_warning(run, entry_points, shim_env, api):
+    # Without HPGSHIM_DEBUG the fallback says one line (test_credential_source.py), no more.
     result = connect_break_connect(run, entry_points, shim_env(), lambda: api.fail_with(503))
     assert result.stdout.count(APP_OK) == 2
-    assert result.stderr == ""
+    assert result.stderr == ("hpgshim: warning: the Heroku API failed (HTTP 503); "
+                             "heroku://demo-app connected with the credential fetched 0 s ago\n")
 
 
 # --- answers, not faults: no fallback ---------------------------------------------

@@ -8,18 +8,9 @@
 #include "secret.h"
 #include "unit.h"
 
-static const struct cjson_api *json(void)
-{
-	struct hpg_error err;
-	const struct cjson_api *api = lazy_libs_cjson(&err);
-	if (api == NULL)
-		fail_msg("%s", err.text);
-	return api;
-}
-
 static bool lookup(const char *body, const char *name, char **value, struct hpg_error *err)
 {
-	return api_answer_config_var(json(), body, strlen(body), name, value, err);
+	return api_answer_config_var(unit_cjson(), body, strlen(body), name, value, err);
 }
 
 static const char vars[] =
@@ -113,14 +104,14 @@ static void test_heroku_error_id(void **state)
 {
 	(void)state;
 	const char *body = "{\"id\":\"not_found\",\"message\":\"Couldn't find that app.\"}";
-	char *id = api_answer_error_id(json(), body, strlen(body));
+	char *id = api_answer_error_id(unit_cjson(), body, strlen(body));
 	assert_string_equal(id, "not_found");
 	free(id);
 	const char *odd = "{\"id\":\"<script>\"}";
-	assert_null(api_answer_error_id(json(), odd, strlen(odd)));
-	assert_null(api_answer_error_id(json(), "x", 1));
+	assert_null(api_answer_error_id(unit_cjson(), odd, strlen(odd)));
+	assert_null(api_answer_error_id(unit_cjson(), "x", 1));
 	const char *not_utf8 = "{\"id\":\"not_found\",\"message\":\"\xff\"}";
-	assert_null(api_answer_error_id(json(), not_utf8, strlen(not_utf8)));
+	assert_null(api_answer_error_id(unit_cjson(), not_utf8, strlen(not_utf8)));
 }
 
 int run_api_answer_tests(void)
