@@ -241,14 +241,15 @@ deps:
 
 # The README's test command.  Unit tests first (no LD_PRELOAD, no server),
 # then the integration suite, which starts its own PostgreSQL and API stand-in,
-# then a short run of each fuzz target, the thread storm under TSan, and the
-# integration suite again under ASan + UBSan: last, so that its pytest summary
-# ends the run.
+# then a short run of each fuzz target, the thread storm under TSan, two
+# minutes of the chaos soak, and the integration suite again under ASan +
+# UBSan: last, so that its pytest summary ends the run.
 check: deps
 	$(MAKE) all $(UNIT_BIN)
 	$(MAKE) unit integration
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-tsan
+	$(MAKE) soak SOAK_SECONDS=120
 	$(MAKE) check-asan
 
 unit: $(UNIT_BIN)
@@ -262,6 +263,17 @@ demo:
 	scripts/install-deps.sh --demo
 	$(MAKE) all
 	PYTHONPATH=tests $(PYTHON) scripts/demo.py
+
+# A chaos soak (scripts/soak.py): client processes connecting in a loop while
+# credentials rotate, the API fails and PostgreSQL restarts; SOAK_SECONDS long.
+SOAK_SECONDS ?= 600
+SOAK_CLIENT  := $(BUILD)/soak_client
+.PHONY: soak
+$(SOAK_CLIENT): scripts/soak_client.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(shell pkg-config --libs libpq)
+
+soak: all $(SOAK_CLIENT)
+	PYTHONPATH=tests $(PYTHON) scripts/soak.py --seconds $(SOAK_SECONDS)
 
 # What the shim costs, measured side by side against the same services
 # (scripts/bench.py; BENCH_FLAGS=--quick for a smoke run).

@@ -81,6 +81,15 @@ class PgServer:
         self._install_tls_files()
         self.port = _free_port(self.host)
         self._write_config()
+        self._launch()
+
+    def restart(self):
+        """Stops the server (fast shutdown: sessions end) and starts it again
+        on the same port with the same data, as a database restart does."""
+        self.stop()
+        self._launch()
+
+    def _launch(self):
         # Not `pg_ctl start`: it orphans the postmaster, which after stopping
         # lingers as a zombie until init gets round to reaping it. As our own
         # child, stop() reaps it.
