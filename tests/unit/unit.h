@@ -44,5 +44,6 @@ int run_credential_fetch_tests(void);
 int run_credential_source_tests(void);
 int run_cache_file_tests(void);
 int run_single_flight_tests(void);
+int run_deadline_tests(void);
 
 #endif
