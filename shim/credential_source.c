@@ -189,9 +189,11 @@ static bool held(const struct lookup *l, long max_age_seconds, struct credential
 }
 
 /*
- * The state the table reads, as far as reason needs it.  Asking whether the
- * API was asked recently claims the next ask (cache_claim_recheck()), so it
- * is read last, and only when no earlier row of a failure can match.
+ * The state the table reads, as far as reason needs it: what no row of the
+ * reason reads is left false, so that a connect reads no file it does not
+ * need.  Asking whether the API was asked recently claims the next ask
+ * (cache_claim_recheck()), so it is read last, and only when no earlier row
+ * of a failure can match.
  */
 static void read_state(struct lookup *l, enum credential_reason reason,
 		       struct credential_state *s)
@@ -209,7 +211,8 @@ static void read_state(struct lookup *l, enum credential_reason reason,
 	s->budget_low = api_budget_low(config, &l->remaining);
 	s->held_within_floor = s->budget_low && held(l, HPGSHIM_FLOOR_REUSE_SECONDS, &probe);
 	credential_source_answer_free(&probe);
-	s->held_within_stale = config->stale_if_error_seconds > 0 &&
+	/* Only a row with Retry-After reads it: no file read otherwise. */
+	s->held_within_stale = s->retry_after && config->stale_if_error_seconds > 0 &&
 			       held(l, config->stale_if_error_seconds, &probe);
 	credential_source_answer_free(&probe);
 	if (reason == CREDENTIAL_AFTER_FAILURE && !s->held_within_ttl && !s->budget_low &&
@@ -337,8 +340,12 @@ static bool run_fetch_job(void *arg, void *outcome, struct hpg_error *err)
 		credential_fetch_fn *fetch = q->fetch ? q->fetch : credential_fetch;
 		ok = fetch(q->pq, &settings, q->app, q->config_var, &result, err);
 		api_budget_note(config, result.ratelimit_remaining, result.retry_after_seconds);
-		if (!ok && result.timed_out && deadline_is_the_connections(l->deadline))
-			deadline_explain(l->deadline, "waiting for the Heroku API", err);
+		if (!ok && result.timed_out && deadline_is_the_connections(l->deadline)) {
+			struct hpg_error limit;
+			deadline_explain(l->deadline, "waiting for the Heroku API", &limit);
+			hpg_error_set(err, "the Heroku API did not answer within %.1f s: %s",
+				      (double)timeout_ms / 1000, limit.text);
+		}
 	}
 
 	enum credential_outcome outcome_class = classify(ok, &result);
