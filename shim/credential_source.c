@@ -283,9 +283,12 @@ static bool serve_held(const struct lookup *l, const struct credential_rule *rul
 	if (!ok && q->failed != NULL && q->reason == CREDENTIAL_AFTER_FAILURE)
 		ok = credential_copy(&out->cred, q->failed);
 	if (!ok) {
-		/* The row matched on what the cache held a moment ago. */
-		hpg_error_set(err, "the credential held for it was forgotten a moment ago (by "
-			      "another thread or process); try again");
+		/* The row matched on what the cache held a moment ago: it was
+		 * forgotten since (by another thread or process), or memory ran out
+		 * for the copy.  The caller asks the API instead, if it may. */
+		credential_source_answer_free(out);
+		hpg_error_set(err, "out of memory, or the credential held was forgotten a moment "
+			      "ago; try again");
 		return false;
 	}
 	out->origin = rule->origin;
@@ -451,6 +454,9 @@ bool credential_source_get(const struct credential_query *q, struct credential_a
 	switch (rule->step) {
 	case STEP_SERVE_HELD:
 		ok = serve_held(&l, rule, out, err);
+		/* Gone since the state was read: ask, unless Retry-After forbids it. */
+		if (!ok && !state.retry_after)
+			ok = ask(&l, true, out, err);
 		break;
 	case STEP_ASK:
 	case STEP_ASK_UNCONDITIONALLY:
