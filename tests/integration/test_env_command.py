@@ -119,7 +119,8 @@ def test_pgjdbc_connects_over_tls(hpgshim_env, repo_root, api):
     """pgJDBC with JDBC_DATABASE_URL=heroku://APP: the JDBC form with
     sslmode=require, which pgJDBC (42.2.5 and later) reads as TLS without
     certificate verification, as libpq does; the user and password in the
-    URL and beside it, as Heroku's JVM buildpack sets them."""
+    URL and beside it, as Heroku's JVM buildpack sets them.  Java is not
+    given the test CA: the connection works because require does not verify."""
     result = hpgshim_env("JDBC_DATABASE_URL=heroku://demo-app", "java", "-cp", str(JDBC_JAR),
                          str(repo_root / "tests" / "clients" / "JdbcQuery.java"), timeout=120)
     assert result.returncode == 0, result.stderr
