@@ -115,7 +115,7 @@ $(BUILD) $(BUILD)/shim $(BUILD)/env $(INSTALL_BUILD):
 #
 # Both are templates whose @NAME@s are filled in from where each fact lives:
 # @HPGSHIM_VERSION@ and @HPGSHIM_DEFAULT_...@ from the #defines of
-# shim/version.h and shim/config.h, @LIBDIR@ and @DOCTOR@ from where the
+# shim/version.h, shim/config.h and env/env_args.h, @LIBDIR@ and @DOCTOR@ from where the
 # library and the doctor are: the build directory for build/hpgshim, the
 # install prefix for build/install/.  Each subst.sed holds one set of those
 # substitutions.  It is rewritten only when one changes, so that `make
@@ -126,16 +126,16 @@ $(BUILD) $(BUILD)/shim $(BUILD)/env $(INSTALL_BUILD):
 # $(call subst_file,LIBDIR,DOCTOR,WHAT TO DO WHEN THE LIBRARY IS MISSING,ENV)
 define subst_file
 	@{ sed -n 's|^#define \(HPGSHIM_[A-Z_]*\)[[:space:]]\{1,\}"\{0,1\}\([^"]*\)"\{0,1\}$$|s/@\1@/\2/g|p' \
-		shim/version.h shim/config.h; \
+		shim/version.h shim/config.h env/env_args.h; \
 	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@DOCTOR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; \
 	  echo 's|@ENV@|$(4)|g'; } > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 endef
 
-$(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
+$(BUILD)/subst.sed: shim/version.h shim/config.h env/env_args.h FORCE | $(BUILD)
 	$(call subst_file,$(abspath $(BUILD)),$(abspath $(DOCTOR)),run make,$(abspath $(ENV_PROGRAM)))
 
-$(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(INSTALL_BUILD)
+$(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h env/env_args.h FORCE | $(INSTALL_BUILD)
 	$(call subst_file,$(LIBDIR),$(INSTALLED_DOCTOR),install hpgshim again,$(INSTALLED_ENV))
 
 # $(call subst_template,MODE): $< with its @NAME@s filled in, as $@.  A name

@@ -77,12 +77,12 @@ bool env_args_parse(int argc, char **argv, struct env_args *out, struct hpg_erro
 		} else if ((value = long_option(arg, "--preload")) != NULL) {
 			out->preload = value;
 		} else if ((value = long_option(arg, "--restart-on-change")) != NULL) {
-			out->restart_interval = value[0] ? seconds(value) : ENV_DEFAULT_INTERVAL_SECONDS;
-			if (out->restart_interval < ENV_MIN_INTERVAL_SECONDS) {
+			out->restart_interval = value[0] ? seconds(value) : HPGSHIM_ENV_DEFAULT_INTERVAL;
+			if (out->restart_interval < HPGSHIM_ENV_MIN_INTERVAL) {
 				hpg_error_set(err, "--restart-on-change=%s: the interval must be a whole "
 					      "number of seconds, at least %d (each check is a request to "
 					      "the Heroku API, whose budget deploys and the CLI share)",
-					      value, ENV_MIN_INTERVAL_SECONDS);
+					      value, HPGSHIM_ENV_MIN_INTERVAL);
 				return false;
 			}
 		} else if ((value = long_option(arg, "--grace")) != NULL) {

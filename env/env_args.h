@@ -16,10 +16,10 @@
 #include "error.h"
 
 /* --restart-on-change's interval when none is given, and the least accepted. */
-#define ENV_DEFAULT_INTERVAL_SECONDS 60
-#define ENV_MIN_INTERVAL_SECONDS 10
+#define HPGSHIM_ENV_DEFAULT_INTERVAL 60
+#define HPGSHIM_ENV_MIN_INTERVAL 10
 /* --grace's default: how long COMMAND has to end after SIGTERM before SIGKILL. */
-#define ENV_DEFAULT_GRACE_SECONDS 10
+#define HPGSHIM_ENV_DEFAULT_GRACE 10
 
 struct env_args {
 	bool help;
@@ -33,7 +33,7 @@ struct env_args {
 	char **command;			/* COMMAND [ARG]..., NULL-terminated (argv's own) */
 };
 
-#define ENV_ARGS_INIT { .grace = ENV_DEFAULT_GRACE_SECONDS }
+#define ENV_ARGS_INIT { .grace = HPGSHIM_ENV_DEFAULT_GRACE }
 
 /*
  * Reads argv (argc entries, argv[0] the program) into *out, set on entry;

@@ -60,7 +60,7 @@ static void usage(FILE *to)
 		"\n"
 		"Exit status: COMMAND's; 125 when hpgshim env fails (COMMAND does not start),\n"
 		"126 when COMMAND cannot run, 127 when it is not found.  See hpgshim(1).\n",
-		ENV_DEFAULT_INTERVAL_SECONDS, ENV_MIN_INTERVAL_SECONDS, ENV_DEFAULT_GRACE_SECONDS);
+		HPGSHIM_ENV_DEFAULT_INTERVAL, HPGSHIM_ENV_MIN_INTERVAL, HPGSHIM_ENV_DEFAULT_GRACE);
 }
 
 /* The core's libpq table, from libpq.so.5 opened now: the package only suggests libpq5. */

@@ -161,7 +161,7 @@ static void test_args_like_env(void **state)
 	assert_string_equal(args.command[2], "-i");
 	assert_null(args.command[3]);
 	assert_int_equal(args.restart_interval, 0);
-	assert_int_equal(args.grace, ENV_DEFAULT_GRACE_SECONDS);
+	assert_int_equal(args.grace, HPGSHIM_ENV_DEFAULT_GRACE);
 	env_args_free(&args);
 }
 
@@ -172,7 +172,7 @@ static void test_args_restart_options(void **state)
 	struct hpg_error err;
 	const char *const plain[] = { "env", "--restart-on-change", "--grace=3", "cmd", NULL };
 	assert_true(parse(plain, &args, &err));
-	assert_int_equal(args.restart_interval, ENV_DEFAULT_INTERVAL_SECONDS);
+	assert_int_equal(args.restart_interval, HPGSHIM_ENV_DEFAULT_INTERVAL);
 	assert_int_equal(args.grace, 3);
 	env_args_free(&args);
 	const char *const given[] = { "env", "--restart-on-change=10", "--grace=0", "cmd", NULL };
