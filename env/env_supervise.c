@@ -30,7 +30,7 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 #define FORWARDED_COUNT (sizeof forwarded / sizeof forwarded[0])
 
 static volatile sig_atomic_t child_pid;		/* 0: none running */
-static volatile sig_atomic_t stop_asked;	/* SIGINT, SIGTERM or SIGQUIT forwarded */
+static volatile sig_atomic_t stop_asked;	/* SIGINT, SIGTERM or SIGQUIT received */
 static int child_ended_pipe[2] = { -1, -1 };
 
 /*
@@ -43,11 +43,10 @@ static void forward(int sig, siginfo_t *info, void *context)
 {
 	(void)context;
 	int saved = errno;
-	if (info->si_code <= 0 && child_pid > 0) {
+	if (info->si_code <= 0 && child_pid > 0)
 		kill((pid_t)child_pid, sig);
-		if (sig != SIGHUP)
-			stop_asked = 1;
-	}
+	if (sig != SIGHUP)
+		stop_asked = 1;
 	errno = saved;
 }
 
@@ -222,5 +221,7 @@ int env_supervise(const struct env_supervision *s, struct env_list *env)
 			fprintf(stderr, "hpgshim env: %s: %s\n", s->command[0], strerror(error));
 			return env_supervise_spawn_status(error);
 		}
+		if (stop_asked) /* between the stop and the start, with no child to forward to */
+			kill((pid_t)child_pid, SIGTERM);
 	}
 }
