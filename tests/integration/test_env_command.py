@@ -298,8 +298,11 @@ def test_restart_on_change(repo_root, shim_env, node_modules, pki, api, db, secr
         assert connected()[0].endswith(" connected app_user ssl=true")
         first_pid = int(connected()[0].split()[0])
         # hpgshim env's argv shows the placeholder; node's, no secret either.
+        # Its own environment holds none: only COMMAND's does.
         assert "DATABASE_URL=heroku://demo-app" in no_secret_in_command_line(supervisor.pid,
                                                                               secrets)
+        supervisor_environ = Path(f"/proc/{supervisor.pid}/environ").read_bytes().decode()
+        assert not [secret for secret in secrets if secret in supervisor_environ]
         no_secret_in_command_line(first_pid, secrets)
 
         # Two checks of an unchanged credential: conditional, answered 304.
