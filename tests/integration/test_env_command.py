@@ -172,6 +172,18 @@ def test_libpq_programs_keep_the_library(hpgshim_env):
     assert (result.returncode, result.stdout.strip()) == (0, "app_user"), result.stderr
 
 
+def test_library_already_preloaded(hpgshim_env, shim_env, db):
+    """An LD_PRELOAD that names libhpgshim.so already is kept as it is for
+    COMMAND, as the command keeps it for any program; hpgshim env, which then
+    runs with that library too, still resolves."""
+    preload = shim_env()["LD_PRELOAD"]
+    result = hpgshim_env("DATABASE_URL=heroku://demo-app", *print_digests("DATABASE_URL",
+                                                                        "LD_PRELOAD"),
+                         LD_PRELOAD=preload)
+    assert digests_of(result) == {"DATABASE_URL": sha256(url_of(db.app)),
+                                  "LD_PRELOAD": sha256(preload)}
+
+
 # --- requests --------------------------------------------------------------------
 
 def test_two_placeholders_one_request_each(hpgshim_env, db, api, tmp_path):
