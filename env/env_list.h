@@ -16,7 +16,7 @@ struct env_list {
 	size_t capacity;
 };
 
-#define ENV_LIST_INIT {NULL, 0, 0}
+#define ENV_LIST_INIT { .entries = NULL, .count = 0, .capacity = 0 }
 
 /* Copies envp (NULL: nothing) into *out, set empty on entry.  False when out of memory. */
 bool env_list_copy(struct env_list *out, char *const *envp);

@@ -70,7 +70,7 @@ bool env_resolve(const struct env_resolver *resolver, const struct placeholder *
 	return ok;
 }
 
-void env_credential_free(struct env_credential *c)
+void env_resolve_free(struct env_credential *c)
 {
 	credential_free(&c->cred);
 	*c = (struct env_credential)ENV_CREDENTIAL_INIT;

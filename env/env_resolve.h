@@ -34,11 +34,11 @@ struct env_credential {
 /*
  * The credential ph names, or false with err saying why (without the app
  * and config var, which the caller names).  *out is set on entry; release
- * it with env_credential_free() whatever the result.
+ * it with env_resolve_free() whatever the result.
  */
 bool env_resolve(const struct env_resolver *resolver, const struct placeholder *ph,
 		 struct env_credential *out, struct hpg_error *err);
 
-void env_credential_free(struct env_credential *c);
+void env_resolve_free(struct env_credential *c);
 
 #endif

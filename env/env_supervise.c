@@ -159,7 +159,7 @@ static int end_like(int status)
 		return WEXITSTATUS(status);
 	int sig = WTERMSIG(status);
 	/* No core file of hpgshim env for the child's SIGQUIT or SIGSEGV. */
-	struct rlimit no_core = { 0, 0 };
+	struct rlimit no_core = { .rlim_cur = 0, .rlim_max = 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(sig, SIG_DFL);
 	sigset_t unblock;

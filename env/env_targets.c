@@ -101,7 +101,7 @@ void env_targets_resolve(const struct env_resolver *resolver, struct env_targets
 				say_once(round, t, answer.api_failure);
 			now[i] = answer.cred;
 			answer.cred = (struct credential)CREDENTIAL_INIT;
-			env_credential_free(&answer);
+			env_resolve_free(&answer);
 		}
 		if (!ok) {
 			if (say_failures)

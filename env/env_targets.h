@@ -29,7 +29,7 @@ struct env_targets {
 	size_t count;
 };
 
-#define ENV_TARGETS_INIT {NULL, 0}
+#define ENV_TARGETS_INIT { .items = NULL, .count = 0 }
 
 /* What env_targets_resolve() found out. */
 struct env_round {
