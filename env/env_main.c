@@ -141,11 +141,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hpgshim env: %s not started\n", args.command[0]);
 			return ENV_FAILED;
 		}
-		if (config->incomplete) {
-			fprintf(stderr, "hpgshim env: out of memory while reading the environment; %s "
-				"not started\n", args.command[0]);
-			return ENV_FAILED;
-		}
 		struct env_round round;
 		env_targets_resolve(&resolver, &targets, true, &round);
 		if (round.failed) {

@@ -2,9 +2,10 @@
  * env_resolve.h - a placeholder's credential, for hpgshim env.
  *
  * The one place where hpgshim env asks the library's core for a
- * credential: the same token sources, HEROKU_HOST rules, TLS, cache and
- * shared cache directory, budget and fallback rules, and errors as a
- * placeholder connection in a preloaded program.
+ * credential, through credential_source.h as every connect does: the same
+ * token sources, HEROKU_HOST rules, TLS, cache and shared cache directory,
+ * budget and fallback rules, and errors as a placeholder connection in a
+ * preloaded program.
  */
 #ifndef HPGSHIM_ENV_RESOLVE_H
 #define HPGSHIM_ENV_RESOLVE_H
