@@ -147,6 +147,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hpgshim env: %s not started\n", args.command[0]);
 			return ENV_FAILED;
 		}
+		if (round.said[0] != '\0') /* a held credential serves: said, not hidden */
+			fprintf(stderr, "%s; starting %s with the credential held "
+				"(HPGSHIM_STALE_IF_ERROR)\n", round.said, args.command[0]);
 		if (!env_targets_export(&targets, &env, dialect, &err)) {
 			fprintf(stderr, "hpgshim env: %s\n", err.text);
 			return ENV_FAILED;

@@ -68,11 +68,14 @@ static const struct env_target *same_before(const struct env_targets *targets, s
 	return NULL;
 }
 
-static void say_once(struct env_round *round, const struct env_target *t, const char *why)
+/* The first failure (failed) or fallback of the round, for round->said. */
+static void say_once(struct env_round *round, const struct env_target *t, bool failed,
+		     const char *why)
 {
 	if (round->said[0] == '\0')
-		snprintf(round->said, sizeof round->said, "hpgshim env: %s: cannot get config var %s "
-			 "of Heroku app \"%s\": %s", t->name, t->ph.config_var, t->ph.app, why);
+		snprintf(round->said, sizeof round->said, "hpgshim env: %s: %sconfig var %s of "
+			 "Heroku app \"%s\": %s", t->name, failed ? "cannot get " : "",
+			 t->ph.config_var, t->ph.app, why);
 }
 
 void env_targets_resolve(const struct env_resolver *resolver, struct env_targets *targets,
@@ -98,7 +101,7 @@ void env_targets_resolve(const struct env_resolver *resolver, struct env_targets
 			struct env_credential answer;
 			ok = env_resolve(resolver, &t->ph, &answer, &err);
 			if (ok && answer.api_failure[0] != '\0')
-				say_once(round, t, answer.api_failure);
+				say_once(round, t, false, answer.api_failure);
 			now[i] = answer.cred;
 			answer.cred = (struct credential)CREDENTIAL_INIT;
 			env_resolve_free(&answer);
@@ -109,7 +112,7 @@ void env_targets_resolve(const struct env_resolver *resolver, struct env_targets
 					"\"%s\": %s\n", t->name, t->ph.config_var, t->ph.app, err.text);
 			if (!round->failed)
 				round->said[0] = '\0'; /* a failure is worth more than a fallback */
-			say_once(round, t, err.text);
+			say_once(round, t, true, err.text);
 			round->failed = true;
 		}
 	}

@@ -236,6 +236,22 @@ def test_api_down_with_nothing_held(hpgshim_env, api, tmp_path):
     assert not marker.exists()
 
 
+def test_api_down_with_a_credential_held(hpgshim_env, api, db, tmp_path):
+    """The library's fallback: with a credential held in the shared cache,
+    an API outage does not keep COMMAND from starting; it is said."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    arguments = ["DATABASE_URL=heroku://demo-app", *print_digests("DATABASE_URL")]
+    assert digests_of(hpgshim_env(*arguments, HPGSHIM_CACHE_DIR=cache)) == {
+        "DATABASE_URL": sha256(url_of(db.app))}
+    api.fail_with(503)
+    result = hpgshim_env(*arguments, HPGSHIM_CACHE_DIR=cache)
+    assert digests_of(result) == {"DATABASE_URL": sha256(url_of(db.app))}
+    assert "HTTP 503" in result.stderr
+    assert result.stderr.endswith("; starting /usr/bin/python3 with the credential held "
+                                  "(HPGSHIM_STALE_IF_ERROR)\n")
+
+
 @pytest.mark.parametrize("arguments, said", [
     (["DATABASE_URL=heroku://demo-app"], "no COMMAND given"),
     (["--restart-on-change=9", "true"], "at least 10"),
