@@ -32,5 +32,6 @@ int run_config_tests(void);
 int run_out_parameter_tests(void);
 int run_credential_fetch_tests(void);
 int run_env_forms_tests(void);
+int run_env_list_tests(void);
 
 #endif
