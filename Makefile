@@ -15,6 +15,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 # The doctor is run by the hpgshim command, not by users: in a directory of
 # the package's own, as Debian places such programs.
 INSTALLED_DOCTOR = $(LIBEXECDIR)/hpgshim/doctor
+# `hpgshim env` likewise: the command runs it.
+INSTALLED_ENV = $(LIBEXECDIR)/hpgshim/env
 MANDIR  ?= $(PREFIX)/share/man
 LDCONFIG ?= /sbin/ldconfig
 PYTHON  ?= /usr/bin/python3
@@ -54,6 +56,11 @@ CORE_SRCS := $(filter-out shim/hooks.c shim/dl_hooks.c shim/real_libpq.c,$(wildc
 LIB_OBJS  := $(patsubst shim/%.c,$(BUILD)/shim/%.o,$(wildcard shim/*.c))
 CORE_OBJS := $(patsubst shim/%.c,$(BUILD)/shim/%.o,$(CORE_SRCS))
 
+# `hpgshim env` (env/): its modules are unit-tested as the core is, all
+# but its main.
+ENV_SRCS  := $(filter-out env/env_main.c,$(wildcard env/*.c))
+ENV_OBJS  := $(patsubst env/%.c,$(BUILD)/env/%.o,$(ENV_SRCS))
+
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(BUILD)/unit_tests
 CLIENT    := $(BUILD)/entry_points
@@ -62,13 +69,14 @@ CLIENT    := $(BUILD)/entry_points
 # prefix, in build/install/.
 COMMAND   := $(BUILD)/hpgshim
 DOCTOR    := $(BUILD)/hpgshim-doctor
+ENV_PROGRAM := $(BUILD)/hpgshim-env
 INSTALL_BUILD := $(BUILD)/install
 INSTALLED_COMMAND := $(INSTALL_BUILD)/hpgshim
 MANPAGE   := $(INSTALL_BUILD)/hpgshim.1
 
 .PHONY: all check unit integration deps demo install uninstall clean deb
 
-all: $(LIB) $(CLIENT) $(COMMAND) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
+all: $(LIB) $(CLIENT) $(COMMAND) $(DOCTOR) $(ENV_PROGRAM) $(INSTALLED_COMMAND) $(MANPAGE)
 
 $(BUILD)/shim/%.o: shim/%.c $(BUILD)/shim/%.d | $(BUILD)/shim
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) -c $< -o $@
@@ -77,8 +85,8 @@ $(BUILD)/shim/%.o: shim/%.c $(BUILD)/shim/%.d | $(BUILD)/shim
 $(LIB): $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(ALL_CFLAGS) -Ishim $(UNIT_SRCS) $(CORE_OBJS) -o $@ \
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(ENV_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(ALL_CFLAGS) -Ishim -Ienv $(UNIT_SRCS) $(CORE_OBJS) $(ENV_OBJS) -o $@ \
 		$(shell pkg-config --libs libpq cmocka openssl) -pthread -ldl
 
 # A small libpq client that calls every hooked entry point (integration tests).
@@ -91,14 +99,23 @@ $(CLIENT): tests/clients/entry_points.c | $(BUILD)
 $(DOCTOR): doctor/doctor.c $(DOCTOR).d $(CORE_OBJS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ishim $< $(CORE_OBJS) -o $@ $(LDFLAGS) -pthread -ldl
 
-$(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
+# `hpgshim env`: env/ linked with the core, libpq opened at run time as the
+# doctor opens it.
+$(BUILD)/env/%.o: env/%.c $(BUILD)/env/%.d | $(BUILD)/env
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ishim -c $< -o $@
+	@touch $@
+
+$(ENV_PROGRAM): $(BUILD)/env/env_main.o $(ENV_OBJS) $(CORE_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) -pthread -ldl
+
+$(BUILD) $(BUILD)/shim $(BUILD)/env $(INSTALL_BUILD):
 	mkdir -p $@
 
 # --- The hpgshim command and its man page ------------------------------------
 #
 # Both are templates whose @NAME@s are filled in from where each fact lives:
 # @HPGSHIM_VERSION@ and @HPGSHIM_DEFAULT_...@ from the #defines of
-# shim/version.h and shim/config.h, @LIBDIR@ and @DOCTOR@ from where the
+# shim/version.h, shim/config.h and env/env_args.h, @LIBDIR@ and @DOCTOR@ from where the
 # library and the doctor are: the build directory for build/hpgshim, the
 # install prefix for build/install/.  Each subst.sed holds one set of those
 # substitutions.  It is rewritten only when one changes, so that `make
@@ -106,19 +123,20 @@ $(BUILD) $(BUILD)/shim $(INSTALL_BUILD):
 # to point at /opt/x/lib, and otherwise rebuilds nothing (and, since it runs
 # every time, says nothing).
 .PHONY: FORCE
-# $(call subst_file,LIBDIR,DOCTOR,WHAT TO DO WHEN THE LIBRARY IS MISSING)
+# $(call subst_file,LIBDIR,DOCTOR,WHAT TO DO WHEN THE LIBRARY IS MISSING,ENV)
 define subst_file
 	@{ sed -n 's|^#define \(HPGSHIM_[A-Z_]*\)[[:space:]]\{1,\}"\{0,1\}\([^"]*\)"\{0,1\}$$|s/@\1@/\2/g|p' \
-		shim/version.h shim/config.h; \
-	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@DOCTOR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; } > $@.new
+		shim/version.h shim/config.h env/env_args.h; \
+	  echo 's|@LIBDIR@|$(1)|g'; echo 's|@DOCTOR@|$(2)|g'; echo 's|@REINSTALL@|$(3)|g'; \
+	  echo 's|@ENV@|$(4)|g'; } > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 endef
 
-$(BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(BUILD)
-	$(call subst_file,$(abspath $(BUILD)),$(abspath $(DOCTOR)),run make)
+$(BUILD)/subst.sed: shim/version.h shim/config.h env/env_args.h FORCE | $(BUILD)
+	$(call subst_file,$(abspath $(BUILD)),$(abspath $(DOCTOR)),run make,$(abspath $(ENV_PROGRAM)))
 
-$(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h FORCE | $(INSTALL_BUILD)
-	$(call subst_file,$(LIBDIR),$(INSTALLED_DOCTOR),install hpgshim again)
+$(INSTALL_BUILD)/subst.sed: shim/version.h shim/config.h env/env_args.h FORCE | $(INSTALL_BUILD)
+	$(call subst_file,$(LIBDIR),$(INSTALLED_DOCTOR),install hpgshim again,$(INSTALLED_ENV))
 
 # $(call subst_template,MODE): $< with its @NAME@s filled in, as $@.  A name
 # left unfilled (misspelt, or its #define gone) fails the build.
@@ -203,6 +221,27 @@ $(BUILD)/libpq/%/libpq.so.5:
 		package/native/lib/libssl.so.1.1 package/native/lib/libcrypto.so.1.1 && \
 	ln -sf libpq.so.5.$* $@ && rm -f $(@D)/npm.log
 
+# node-postgres (npm's pg, pure JavaScript) for tests/integration/
+# test_env_command.py: installed once into build/node/, pinned with the
+# pg-connection-string that reads its URLs.  Like the libpq builds above, a
+# machine that cannot reach the registry gets build/node/UNAVAILABLE and the
+# tests that need it skip.
+NODE_PG_VERSION := 8.16.3
+NODE_PG_CONNECTION_STRING_VERSION := 2.9.1
+NODE_PG := $(BUILD)/node/node_modules/pg/package.json
+integration: $(NODE_PG)
+
+$(NODE_PG):
+	@mkdir -p $(BUILD)/node
+	@rm -f $(BUILD)/node/UNAVAILABLE
+	@if ! $(NPM) install --prefix $(BUILD)/node --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error --fetch-retries=1 --fetch-timeout=60000 \
+			pg@$(NODE_PG_VERSION) pg-connection-string@$(NODE_PG_CONNECTION_STRING_VERSION) \
+			> $(BUILD)/node/npm.log 2>&1 || [ ! -s $@ ]; then \
+		{ echo "cannot install pg@$(NODE_PG_VERSION) from the npm registry:"; \
+		  head -n 3 $(BUILD)/node/npm.log; } > $(BUILD)/node/UNAVAILABLE; \
+		echo "node-postgres: see $(BUILD)/node/UNAVAILABLE (its tests skip)" >&2; \
+	fi
 
 # $(call hazard_clients,DIR,FLAGS): DIR/<hazard client>, built with FLAGS.
 # constructor_host finds libconnect_in_constructor.so beside itself ($ORIGIN).
@@ -232,7 +271,8 @@ include mk/sanitizers.mk mk/fuzz.mk
 # with no recipe: a missing one (a build/ from before DEPFLAGS) counts as
 # just made, so that its object is rebuilt and writes it.
 DEPFILES := $(foreach dir,$(BUILD) $(BUILD)/asan $(BUILD)/tsan $(BUILD)/fuzz, \
-	$(patsubst shim/%.c,$(dir)/shim/%.d,$(wildcard shim/*.c))) $(DOCTOR).d
+	$(patsubst shim/%.c,$(dir)/shim/%.d,$(wildcard shim/*.c))) $(DOCTOR).d \
+	$(patsubst env/%.c,$(BUILD)/env/%.d,$(wildcard env/*.c))
 $(DEPFILES): ;
 -include $(wildcard $(DEPFILES))
 
@@ -288,18 +328,19 @@ bench: deps
 refresh_linker_cache = if [ -z '$(DESTDIR)' ] && \
 	$(LDCONFIG) -vN 2>/dev/null | cut -d: -f1 | grep -qxF '$(LIBDIR)'; then $(LDCONFIG); fi
 
-install: $(LIB) $(DOCTOR) $(INSTALLED_COMMAND) $(MANPAGE)
+install: $(LIB) $(DOCTOR) $(ENV_PROGRAM) $(INSTALLED_COMMAND) $(MANPAGE)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/hpgshim \
 		$(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libhpgshim.so
 	install -m 0755 $(INSTALLED_COMMAND) $(DESTDIR)$(BINDIR)/hpgshim
 	install -m 0755 $(DOCTOR) $(DESTDIR)$(INSTALLED_DOCTOR)
+	install -m 0755 $(ENV_PROGRAM) $(DESTDIR)$(INSTALLED_ENV)
 	install -m 0644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
 	$(refresh_linker_cache)
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libhpgshim.so $(DESTDIR)$(BINDIR)/hpgshim \
-		$(DESTDIR)$(INSTALLED_DOCTOR) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
+		$(DESTDIR)$(INSTALLED_DOCTOR) $(DESTDIR)$(INSTALLED_ENV) $(DESTDIR)$(MANDIR)/man1/hpgshim.1
 	rmdir $(DESTDIR)$(LIBEXECDIR)/hpgshim 2>/dev/null || true
 	$(refresh_linker_cache)
 
@@ -320,7 +361,7 @@ DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' debian/control)
 deb: deps
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
-	cp -R Makefile README.md debian doctor docs mk scripts shim $(DEB_SRC)/
+	cp -R Makefile README.md debian doctor docs env mk scripts shim $(DEB_SRC)/
 	printf '%s\n' 'hpgshim ($(VERSION)) unstable; urgency=medium' '' \
 		'  * hpgshim $(VERSION), from shim/version.h.' '' \
 		' -- $(DEB_MAINTAINER)  $(DEB_DATE)' > $(DEB_SRC)/debian/changelog

@@ -38,6 +38,9 @@ readonly TEST_PACKAGES=(
     python3-psycopg ruby-pg php8.2-cli php8.2-pgsql patchelf
     # GDAL's ogrinfo, which appends its own keywords after a PG: placeholder.
     gdal-bin
+    # hpgshim env with a JVM program (test_env_command.py): pgJDBC, and a
+    # JDK, whose java runs a single source file (jdk.compiler).
+    libpostgresql-jdbc-java default-jdk-headless
     # Tests that look below the shim: exported symbols, every written byte.
     binutils strace
     # Sanitizer builds (make check-asan, check-tsan): gcc's ASan, UBSan and
@@ -64,6 +67,8 @@ case ${1-} in
     # against (make libpq-matrix).  Any npm will do, so Debian's is added
     # only where no npm is on PATH (a NodeSource nodejs, say, brings its own
     # and would conflict with it).
+    # npm also installs node-postgres for test_env_command.py, which runs
+    # it with the node that comes with npm.
     command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
     ;;
 *)

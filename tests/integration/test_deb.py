@@ -82,7 +82,7 @@ def test_deb_version_and_dependencies(deb, version):
     assert re.search(rf"^Version: {re.escape(version)}$", fields, re.M)  # shim/version.h's
     depends = re.search(r"^Depends: (.*)$", fields, re.M).group(1).split(", ")
     suggests = re.search(r"^Suggests: (.*)$", fields, re.M).group(1).split(", ")
-    # All three are dlopen'ed (libpq by the doctor alone), so only named in
+    # All three are dlopen'ed (libpq by the doctor and hpgshim env alone), so only named in
     # debian/control: libcurl4 and libcjson1 needed, libpq5 suggested.
     assert {"libcurl4", "libcjson1"} <= set(depends)
     assert not any(name.startswith("libpq") for name in depends)
@@ -96,6 +96,7 @@ def test_deb_installs_connects_and_purges(deb, machine, run, shim_env, plain_env
     system(*APT, "install", str(deb))
     files = system("dpkg", "-L", "hpgshim").stdout.splitlines()
     for path in (library, "/usr/bin/hpgshim", "/usr/libexec/hpgshim/doctor",
+                 "/usr/libexec/hpgshim/env",
                  "/usr/share/man/man1/hpgshim.1.gz", "/usr/share/doc/hpgshim/copyright"):
         assert path in files
 
@@ -110,6 +111,9 @@ def test_deb_installs_connects_and_purges(deb, machine, run, shim_env, plain_env
     doctor = run(["/usr/bin/hpgshim", "doctor", "heroku://demo-app"], env)
     assert doctor.returncode == 0, doctor.stdout
     assert f"ok    library: {library}, version" in doctor.stdout
+    env_command = run(["/usr/bin/hpgshim", "env", "DATABASE_URL=heroku://demo-app", "sh", "-c",
+                       'case $DATABASE_URL in postgres://*) printf %s "$LD_PRELOAD";; esac'], env)
+    assert (env_command.returncode, env_command.stdout) == (0, library), env_command.stderr
     assert run(["man", "-w", "hpgshim"], env).stdout.strip() == "/usr/share/man/man1/hpgshim.1.gz"
 
     system(*APT, "purge", "hpgshim")

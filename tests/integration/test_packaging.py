@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "DOCTOR", "ENVIRONMENT", "EXIT STATUS",
+SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "DOCTOR", "ENV", "ENVIRONMENT", "EXIT STATUS",
             "SECURITY", "FILES", "EXAMPLES", "SEE ALSO")
 # The checks of hpgshim doctor, as it names them (tests/integration/test_doctor.py).
 DOCTOR_CHECKS = ("library", "token", "API host", "API request", "config var", "database host",
@@ -24,6 +24,7 @@ INSTALLED = {
     "lib/libhpgshim.so": 0o755,
     "bin/hpgshim": 0o755,
     "libexec/hpgshim/doctor": 0o755,
+    "libexec/hpgshim/env": 0o755,
     "share/man/man1/hpgshim.1": 0o644,
 }
 # make reads these from the environment too: the caller's must not leak in.
@@ -176,6 +177,11 @@ def test_installed_command_uses_the_installed_library(make, run, plain_env, shim
     doctor = run([command, "doctor", "heroku://demo-app"], shim_env(LD_PRELOAD=None))
     assert doctor.returncode == 0, doctor.stdout
     assert f"ok    library: {prefix}/lib/libhpgshim.so, version" in doctor.stdout
+    # hpgshim env is the installed one, and hands COMMAND the installed library.
+    env = run([command, "env", "DATABASE_URL=heroku://demo-app", "sh", "-c",
+               'case $DATABASE_URL in postgres://*) printf %s "$LD_PRELOAD";; esac'],
+              shim_env(LD_PRELOAD=None))
+    assert (env.returncode, env.stdout, env.stderr) == (0, f"{prefix}/lib/libhpgshim.so", "")
 
 
 def test_command_connects_through_the_shim(run, shim_env, command):
@@ -257,6 +263,17 @@ def test_man_page_documents_the_doctor(run, plain_env, prefix):
     tags = " ".join(re.findall(r"^ {7}(\S.*)$", section, re.M))
     assert [check for check in DOCTOR_CHECKS if check not in tags] == []
     assert f"{prefix}/libexec/hpgshim/doctor" in rendered
+
+
+def test_man_page_documents_hpgshim_env(run, plain_env, prefix):
+    """Its options, with the defaults of env/env_args.h, and exit statuses."""
+    rendered = rendered_man_page(run, plain_env, prefix / "share/man/man1/hpgshim.1").stdout
+    section = re.search(r"^ENV\n(.*?)^\S", rendered, re.M | re.S).group(1)
+    for option in ("--ignore-environment", "--unset=NAME", "--restart-on-change[=SECONDS]",
+                   "--grace=SECONDS", "--node-postgres", "(default 60, at least 10)",
+                   "default 10", "JDBC_DATABASE_URL", "exit status 125"):
+        assert option in " ".join(section.split()), option
+    assert f"{prefix}/libexec/hpgshim/env" in rendered
 
 
 @pytest.mark.skipif(shutil.which("mandoc") is None, reason="mandoc is not installed")

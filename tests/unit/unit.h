@@ -45,5 +45,7 @@ int run_credential_source_tests(void);
 int run_cache_file_tests(void);
 int run_single_flight_tests(void);
 int run_deadline_tests(void);
+int run_env_forms_tests(void);
+int run_env_list_tests(void);
 
 #endif
