@@ -23,8 +23,6 @@ beyond the limits below.
 
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
 import threading
