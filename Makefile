@@ -3,6 +3,7 @@
 #   make            build/libhpgshim.so
 #   make check      install missing Debian packages, build, run every test
 #   make demo       the whole story against a local PostgreSQL and API stand-in
+#   make soak       a chaos soak of placeholder connections (SOAK_SECONDS=600)
 #   make install    the library, the hpgshim command, its doctor and hpgshim(1);
 #                   PREFIX=/usr/local DESTDIR=
 #   make deb        build/hpgshim_VERSION_ARCH.deb, with debhelper

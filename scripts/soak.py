@@ -22,8 +22,7 @@ beyond the limits below.
 """
 
 import argparse
-import os
-import statistics
+import json
 import subprocess
 import sys
 import threading
@@ -154,7 +153,9 @@ class Schedule:
         self.api.clear_faults()
 
     def api_slow(self):
-        self.api.set_fault(status=200, body=b"{}", delay=2.5)
+        # The real answer, late (with no ETag: the next request is plain).
+        self.api.set_fault(status=200, body=json.dumps(self.api.config_vars(APP)),
+                           headers={"Content-Type": "application/json"}, delay=2.5)
         time.sleep(3)
         self.api.clear_faults()
 
