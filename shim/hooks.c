@@ -16,6 +16,10 @@
 #include "conn_registry.h"
 #include "config.h"
 #include "connect.h"
+#include "connect_ping.h"
+#include "connect_poll.h"
+#include "conninfo_parse_answer.h"
+#include "error_conn.h"
 #include "hooks.h"
 #include "placeholder.h"
 #include "real_libpq.h"
@@ -39,6 +43,7 @@ static struct connect_context connect_context(const struct libpq_api *pq, const 
 		.config = config_get(),
 		.fetch = credential_fetch,
 		.env_sslmode = getenv("PGSSLMODE"),
+		.env_connect_timeout = getenv("PGCONNECT_TIMEOUT"),
 		.entry_point = entry_point,
 	};
 }
@@ -72,12 +77,11 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 {
 	*answer = (union answer){ .conn = NULL };
 	if (!parsed && errno == ENOMEM) {
-		struct connect_context ctx = connect_context(pq, entry_point);
 		inside_shim++;
 		if (action == PING)
 			answer->ping = PQPING_NO_ATTEMPT;
 		else
-			answer->conn = connect_out_of_memory(&ctx);
+			answer->conn = error_conn_out_of_memory(pq);
 		inside_shim--;
 		optlist_free(request);
 		return true;
@@ -211,7 +215,7 @@ HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
 	if (pq == NULL || inside_shim || !placeholder_is(conninfo))
 		return pq ? pq->PQconninfoParse(conninfo, errmsg) : NULL;
 	inside_shim++;
-	PQconninfoOption *options = connect_conninfo_parse(pq, conninfo, errmsg);
+	PQconninfoOption *options = conninfo_parse_answer(pq, conninfo, errmsg);
 	inside_shim--;
 	return options;
 }
@@ -226,7 +230,7 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED)) {
 		struct connect_context ctx = connect_context(pq, __func__);
 		inside_shim++;
-		status = connect_attempt_finished(&ctx, conn, status);
+		status = connect_poll_finished(&ctx, conn, status);
 		inside_shim--;
 	}
 	return status;
@@ -236,7 +240,7 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
  * A reset reconnects with the credential the connection holds.  libpq runs
  * it through PQconnectPoll (PQreset's own loop, or the program's
  * PQresetPoll), whose hook sees how it ends: after a rotation it may write
- * the new credential into libpq's buffers and reset once more (connect.h).
+ * the new credential into libpq's buffers and reset once more (connect_poll.h).
  */
 HOOK void PQreset(PGconn *conn)
 {

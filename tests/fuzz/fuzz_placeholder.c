@@ -1,6 +1,6 @@
 /*
  * fuzz_placeholder.c - placeholder_parse(), and the PQconninfoParse() answer
- * made from a placeholder (connect_conninfo_parse), on any text.
+ * made from a placeholder (conninfo_parse_answer), on any text.
  *
  * Input: what follows "heroku://".  The hooks hand these functions only
  * text that starts with the scheme (placeholder_is()), so it is not fuzzed.
@@ -20,7 +20,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "connect.h"
+#include "conninfo_parse_answer.h"
 #include "placeholder.h"
 #include "support.h"
 
@@ -58,7 +58,7 @@ static void check_round_trip(const struct placeholder *ph, const char *canonical
 static void check_conninfo_answer(const char *text, const char *canonical)
 {
 	char *errmsg = NULL;
-	PQconninfoOption *options = connect_conninfo_parse(&libpq_direct, text, &errmsg);
+	PQconninfoOption *options = conninfo_parse_answer(&libpq_direct, text, &errmsg);
 	FUZZ_CHECK((options != NULL) == (canonical != NULL));
 	if (options == NULL) {
 		FUZZ_CHECK(errmsg != NULL && strncmp(errmsg, "hpgshim: ", 9) == 0);

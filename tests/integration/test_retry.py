@@ -95,7 +95,8 @@ def test_async_failure_marks_the_credential_stale(run, entry_points, shim_env, a
     assert APP_OK in lines[0]
     assert "connect_start: failed:" in lines[2] and "password authentication failed" in lines[2]
     assert APP_OK in lines[3], result.stdout
-    assert "a connection attempt the program drives failed; its credential is marked stale" in result.stderr
+    assert ("a connection attempt the program drives failed: the server rejected the "
+            "credential") in result.stderr
     assert api.count("demo-app") == 2  # the cached one, then one fresh fetch
 
 

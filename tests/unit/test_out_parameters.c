@@ -93,7 +93,7 @@ static void test_store_and_file_misses_clear_out_parameters(void **state)
 	assert_int_equal(fetched, 0);
 }
 
-static bool failing_fetch(void *arg, struct credential *out, struct hpg_error *err)
+static bool failing_fetch(void *arg, void *out, struct hpg_error *err)
 {
 	(void)arg;
 	(void)out; /* breaks the rule on purpose: single_flight must not rely on it */
@@ -101,12 +101,30 @@ static bool failing_fetch(void *arg, struct credential *out, struct hpg_error *e
 	return false;
 }
 
+static const struct credential empty_credential = CREDENTIAL_INIT;
+
+static bool copy_credential(void *dst, const void *src)
+{
+	return credential_copy(dst, src);
+}
+
+static void release_credential(void *cred)
+{
+	credential_free(cred);
+}
+
 static void test_single_flight_failure_clears_out(void **state)
 {
 	(void)state;
+	const struct flight_outcome_type type = {
+		.size = sizeof(struct credential),
+		.empty = &empty_credential,
+		.copy = copy_credential,
+		.release = release_credential,
+	};
 	struct credential cred = poisoned_credential();
 	struct hpg_error err;
-	assert_false(single_flight("out-params", failing_fetch, NULL, &cred, &err));
+	assert_false(single_flight("out-params", &type, failing_fetch, NULL, &cred, &err));
 	assert_empty_credential(&cred);
 	assert_string_equal(err.text, "it failed");
 }

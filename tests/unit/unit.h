@@ -25,7 +25,7 @@ int run_call_target_tests(void);
 int run_api_answer_tests(void);
 int run_api_tests(void);
 int run_retry_tests(void);
-int run_connect_conninfo_parse_tests(void);
+int run_conninfo_parse_answer_tests(void);
 int run_reset_tests(void);
 int run_connect_retry_tests(void);
 int run_config_tests(void);

@@ -1,10 +1,10 @@
 /*
- * test_connect_conninfo_parse.c - the PQconninfoParse() answer for a placeholder.
+ * test_conninfo_parse_answer.c - the PQconninfoParse() answer for a placeholder.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "connect.h"
+#include "conninfo_parse_answer.h"
 #include "unit.h"
 
 static const char *parsed(const PQconninfoOption *options, const char *keyword)
@@ -19,7 +19,7 @@ static void test_answer_names_the_placeholder_as_target(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	PQconninfoOption *options = connect_conninfo_parse(
+	PQconninfoOption *options = conninfo_parse_answer(
 		&libpq_direct, "heroku://a/V?connect_timeout=3 application_name='GDAL 3.6.2'", &error);
 	assert_non_null(options);
 	assert_null(error);
@@ -39,7 +39,7 @@ static void test_answer_without_the_shim_fails_at_once(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	PQconninfoOption *options = connect_conninfo_parse(&libpq_direct, "heroku://a", &error);
+	PQconninfoOption *options = conninfo_parse_answer(&libpq_direct, "heroku://a", &error);
 	assert_non_null(options);
 	const char *keywords[64], *values[64];
 	size_t n = 0;
@@ -61,21 +61,21 @@ static void test_invalid_placeholder_is_an_error(void **state)
 {
 	(void)state;
 	char *error = NULL;
-	assert_null(connect_conninfo_parse(&libpq_direct, "heroku://my app", &error));
+	assert_null(conninfo_parse_answer(&libpq_direct, "heroku://my app", &error));
 	assert_non_null(strstr(error, "\"my app\" is not a Heroku app name"));
 	assert_non_null(strstr(error, "what follows a space must be keyword=value pairs"));
 	free(error);
-	assert_null(connect_conninfo_parse(&libpq_direct, "heroku://my_app", &error));
+	assert_null(conninfo_parse_answer(&libpq_direct, "heroku://my_app", &error));
 	assert_null(strstr(error, "what follows a space"));
 	free(error);
 }
 
-int run_connect_conninfo_parse_tests(void)
+int run_conninfo_parse_answer_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer_names_the_placeholder_as_target),
 		cmocka_unit_test(test_answer_without_the_shim_fails_at_once),
 		cmocka_unit_test(test_invalid_placeholder_is_an_error),
 	};
-	return cmocka_run_group_tests_name("connect_conninfo_parse", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("conninfo_parse_answer", tests, NULL, NULL);
 }
