@@ -213,7 +213,7 @@ $(BUILD)/libpq/%/libpq.so.5:
 # named by file: their -dev packages are not needed for that.
 SYMBOLIC_LIBPQ := $(BUILD)/libpq/symbolic/libpq.so.5
 SYSTEM_LIBPQ_DIR := $(shell pkg-config --variable=libdir libpq)
-PG_PKGLIBDIR := $(shell pg_config --pkglibdir 2>/dev/null)
+PG_PKGLIBDIR := $(or $(shell pg_config --pkglibdir 2>/dev/null),/usr/lib/postgresql/15/lib)
 
 .PHONY: symbolic-libpq
 symbolic-libpq: $(SYMBOLIC_LIBPQ)
