@@ -217,7 +217,7 @@ PG_PKGLIBDIR := $(or $(shell pg_config --pkglibdir 2>/dev/null),/usr/lib/postgre
 
 .PHONY: symbolic-libpq
 symbolic-libpq: $(SYMBOLIC_LIBPQ)
-integration: $(SYMBOLIC_LIBPQ)
+integration check-asan: $(SYMBOLIC_LIBPQ)
 
 $(SYMBOLIC_LIBPQ): $(SYSTEM_LIBPQ_DIR)/libpq.a $(PG_PKGLIBDIR)/libpgcommon_shlib.a \
 		$(PG_PKGLIBDIR)/libpgport_shlib.a
