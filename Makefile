@@ -244,6 +244,33 @@ $(NODE_PG):
 		echo "node-postgres: see $(BUILD)/node/UNAVAILABLE (its tests skip)" >&2; \
 	fi
 
+# A libpq linked as Ubuntu links its own, with -Wl,-Bsymbolic-functions: its
+# calls to its own exported functions (PQreset's to PQconnectPoll) bind
+# inside it, with no PLT slot, and never come back through the shim.  Made
+# from Debian's own files: libpq.a (libpq-dev) whole, with what it needs of
+# libpgcommon_shlib.a and libpgport_shlib.a (postgresql-server-dev-15),
+# exporting what the system's libpq exports.  test_symbolic_libpq.py runs
+# programs on it with LD_LIBRARY_PATH.  The Kerberos and LDAP libraries are
+# named by file: their -dev packages are not needed for that.
+SYMBOLIC_LIBPQ := $(BUILD)/libpq/symbolic/libpq.so.5
+SYSTEM_LIBPQ_DIR := $(shell pkg-config --variable=libdir libpq)
+PG_PKGLIBDIR := $(or $(shell pg_config --pkglibdir 2>/dev/null),/usr/lib/postgresql/15/lib)
+
+.PHONY: symbolic-libpq
+symbolic-libpq: $(SYMBOLIC_LIBPQ)
+integration check-asan: $(SYMBOLIC_LIBPQ)
+
+$(SYMBOLIC_LIBPQ): $(SYSTEM_LIBPQ_DIR)/libpq.a $(PG_PKGLIBDIR)/libpgcommon_shlib.a \
+		$(PG_PKGLIBDIR)/libpgport_shlib.a
+	@mkdir -p $(@D)
+	{ echo '{ global:'; nm -D --defined-only $(SYSTEM_LIBPQ_DIR)/libpq.so.5 | \
+		awk '{ print "  " $$3 ";" }'; echo 'local: *; };'; } > $(@D)/exports.map
+	$(CC) -shared -o $@.new -Wl,--whole-archive $< -Wl,--no-whole-archive \
+		$(PG_PKGLIBDIR)/libpgcommon_shlib.a $(PG_PKGLIBDIR)/libpgport_shlib.a \
+		-Wl,-Bsymbolic-functions -Wl,-soname,libpq.so.5 -Wl,--version-script=$(@D)/exports.map \
+		-Wl,-z,defs -lssl -lcrypto -l:libgssapi_krb5.so.2 -l:libldap-2.5.so.0 -pthread
+	mv $@.new $@
+
 # $(call hazard_clients,DIR,FLAGS): DIR/<hazard client>, built with FLAGS.
 # constructor_host finds libconnect_in_constructor.so beside itself ($ORIGIN).
 define hazard_clients

@@ -36,6 +36,10 @@ readonly TEST_PACKAGES=(
     # The client matrix (test_client_matrix.py): more languages' drivers, and
     # patchelf to give a copy of libpq a file name of its own.
     python3-psycopg ruby-pg php8.2-cli php8.2-pgsql patchelf
+    # libpgcommon_shlib.a and libpgport_shlib.a, to link a libpq from
+    # libpq-dev's libpq.a with -Bsymbolic-functions, as Ubuntu links its own
+    # (the Makefile's symbolic-libpq, test_symbolic_libpq.py).
+    postgresql-server-dev-15
     # GDAL's ogrinfo, which appends its own keywords after a PG: placeholder.
     gdal-bin
     # hpgshim env with a JVM program (test_env_command.py): pgJDBC, and a

@@ -59,15 +59,45 @@ static void report_failure(const struct connect_context *ctx, const struct conn_
 }
 
 /*
+ * The one line a user reads, debugging or not, when a reset could not follow
+ * a rotation: psql says only "Attempting reset: Failed.", and a bare \c
+ * then has no connection to take its parameters from.
+ */
+static void notice_reset_not_followed(const struct connect_context *ctx,
+				      const struct conn_origin *origin, enum reset_case decision)
+{
+	struct placeholder ph;
+	struct hpg_error err;
+	if (placeholder_parse(ctx->pq, origin->placeholder, &ph, &err)) {
+		char line[512];
+		reset_notice(line, sizeof line, decision, ph.app, ph.config_var);
+		hpg_notice("%s", line);
+	}
+	placeholder_free(&ph);
+}
+
+static PostgresPollingStatusType attempt_finished(const struct connect_context *ctx, PGconn *conn,
+						  PostgresPollingStatusType status,
+						  bool synchronous);
+
+/* OK or FAILED: how a synchronous reset (PQreset) ended. */
+static PostgresPollingStatusType reset_status(const struct libpq_api *pq, const PGconn *conn)
+{
+	return pq->PQstatus(conn) == CONNECTION_OK ? PGRES_POLLING_OK : PGRES_POLLING_FAILED;
+}
+
+/*
  * A reset of conn failed.  When the server rejected the credential and the
  * config var holds a new one that fits libpq's buffers, rewrites them and
- * starts the reset once more: the program, polling on, sees it as one reset
- * (PGRES_POLLING_WRITING: wait until the new socket, PQsocket(), is
- * writable).  Otherwise the reset fails as it did, and a rejected
- * credential is forgotten so that the next connect fetches afresh.
+ * resets once more.  A synchronous reset (PQreset) does it there and then,
+ * and returns how it ended.  Otherwise the reset starts again and the
+ * program, polling on, sees it as one reset (PGRES_POLLING_WRITING: wait
+ * until the new socket, PQsocket(), is writable).  When it cannot follow,
+ * the reset fails as it did, a rejected credential is forgotten so that the
+ * next connect fetches afresh, and the user is told how to reconnect.
  */
 static PostgresPollingStatusType reset_failed(const struct connect_context *ctx, PGconn *conn,
-					      const struct conn_origin *origin)
+					      const struct conn_origin *origin, bool synchronous)
 {
 	const struct libpq_api *pq = ctx->pq;
 	bool rejected = retry_credential_rejected(pq->PQerrorMessage(conn));
@@ -94,6 +124,8 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 			report_failure(ctx, origin, rejected);
 		}
 		resolution_free(&r);
+		if (reset_case_needs_notice(decision))
+			notice_reset_not_followed(ctx, origin, decision);
 		return PGRES_POLLING_FAILED;
 	}
 
@@ -105,19 +137,25 @@ static PostgresPollingStatusType reset_failed(const struct connect_context *ctx,
 	reconnect_targets_remember(&r.answer.cred, origin->placeholder);
 	resolution_free(&r);
 	hpg_debug("resetting once more with the new credential");
+	if (synchronous) {
+		conn_registry_set_attempt(conn, ATTEMPT_RESET_AGAIN);
+		pq->PQreset(conn);
+		return attempt_finished(ctx, conn, reset_status(pq, conn), true);
+	}
 	if (!pq->PQresetStart(conn))
 		return PGRES_POLLING_FAILED;
 	conn_registry_set_attempt(conn, ATTEMPT_RESET_AGAIN);
 	return PGRES_POLLING_WRITING;
 }
 
-PostgresPollingStatusType connect_poll_finished(const struct connect_context *ctx, PGconn *conn,
-						PostgresPollingStatusType status)
+static PostgresPollingStatusType attempt_finished(const struct connect_context *ctx, PGconn *conn,
+						  PostgresPollingStatusType status,
+						  bool synchronous)
 {
 	struct conn_origin origin;
 	enum conn_attempt attempt = conn_registry_take_attempt(conn, &origin);
 	if (attempt == ATTEMPT_RESET && status == PGRES_POLLING_FAILED) {
-		status = reset_failed(ctx, conn, &origin);
+		status = reset_failed(ctx, conn, &origin, synchronous);
 	} else if (attempt != ATTEMPT_NONE && status == PGRES_POLLING_FAILED) {
 		/* No retry inside the program's own attempt: its next connect asks. */
 		bool rejected = retry_credential_rejected(ctx->pq->PQerrorMessage(conn));
@@ -127,4 +165,23 @@ PostgresPollingStatusType connect_poll_finished(const struct connect_context *ct
 	}
 	conn_registry_origin_free(&origin);
 	return status;
+}
+
+PostgresPollingStatusType connect_poll_finished(const struct connect_context *ctx, PGconn *conn,
+						PostgresPollingStatusType status)
+{
+	return attempt_finished(ctx, conn, status, false);
+}
+
+void connect_poll_reset(const struct connect_context *ctx, PGconn *conn)
+{
+	conn_registry_set_attempt(conn, ATTEMPT_RESET);
+	ctx->pq->PQreset(conn);
+	attempt_finished(ctx, conn, reset_status(ctx->pq, conn), true);
+}
+
+int connect_poll_reset_start(const struct connect_context *ctx, PGconn *conn)
+{
+	conn_registry_set_attempt(conn, ATTEMPT_RESET);
+	return ctx->pq->PQresetStart(conn);
 }

@@ -1,5 +1,6 @@
 /*
- * debug.h - HPGSHIM_DEBUG=1: one line per decision on stderr.
+ * debug.h - lines on stderr: HPGSHIM_DEBUG=1's trace, one line per
+ * decision, and the rare notice the user must read whatever the setting.
  *
  * Lines start with HPG_MESSAGE_PREFIX (error.h), "hpgshim: ".  Callers never
  * pass a token or password.
@@ -11,6 +12,13 @@
 
 void debug_enable(bool on);
 
+/* A line of the trace, with HPGSHIM_DEBUG=1; nothing otherwise. */
 void hpg_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A line the user reads whether debugging or not: only what the program
+ * cannot say itself (a reset that cannot follow a rotation, and what to do).
+ */
+void hpg_notice(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -220,15 +220,16 @@ HOOK PQconninfoOption *PQconninfoParse(const char *conninfo, char **errmsg)
 	return options;
 }
 
-HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+/*
+ * How an attempt the program drives ended, as the program's own poll call
+ * saw it: connect_poll.h decides what the program gets.
+ */
+static PostgresPollingStatusType polled(const struct libpq_api *pq, const char *entry_point,
+					PGconn *conn, PostgresPollingStatusType status)
 {
-	const struct libpq_api *pq = real_libpq(CALLER);
-	if (pq == NULL)
-		return PGRES_POLLING_FAILED;
-	PostgresPollingStatusType status = pq->PQconnectPoll(conn);
 	if (!inside_shim && !conn_registry_empty() &&
 	    (status == PGRES_POLLING_OK || status == PGRES_POLLING_FAILED)) {
-		struct connect_context ctx = connect_context(pq, __func__);
+		struct connect_context ctx = connect_context(pq, entry_point);
 		inside_shim++;
 		status = connect_poll_finished(&ctx, conn, status);
 		inside_shim--;
@@ -236,19 +237,34 @@ HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 	return status;
 }
 
+HOOK PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (pq == NULL)
+		return PGRES_POLLING_FAILED;
+	return polled(pq, __func__, conn, pq->PQconnectPoll(conn));
+}
+
 /*
- * A reset reconnects with the credential the connection holds.  libpq runs
- * it through PQconnectPoll (PQreset's own loop, or the program's
- * PQresetPoll), whose hook sees how it ends: after a rotation it may write
- * the new credential into libpq's buffers and reset once more (connect_poll.h).
+ * A reset reconnects with the credential the connection holds; after a
+ * rotation the shim may write the new credential into libpq's buffers and
+ * reset once more (connect_poll.h).  The reset entry points themselves see
+ * how it ends: libpq's own calls to PQconnectPoll inside them go straight
+ * to libpq, as they do anyway in a libpq linked -Bsymbolic-functions.
  */
 HOOK void PQreset(PGconn *conn)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	if (pq == NULL)
 		return;
-	conn_registry_set_attempt(conn, ATTEMPT_RESET);
-	pq->PQreset(conn);
+	if (conn_registry_empty()) {	/* no placeholder connection to follow */
+		pq->PQreset(conn);
+		return;
+	}
+	struct connect_context ctx = connect_context(pq, __func__);
+	inside_shim++;
+	connect_poll_reset(&ctx, conn);
+	inside_shim--;
 }
 
 HOOK int PQresetStart(PGconn *conn)
@@ -256,8 +272,24 @@ HOOK int PQresetStart(PGconn *conn)
 	const struct libpq_api *pq = real_libpq(CALLER);
 	if (pq == NULL)
 		return 0;
-	conn_registry_set_attempt(conn, ATTEMPT_RESET);
-	return pq->PQresetStart(conn);
+	if (conn_registry_empty())
+		return pq->PQresetStart(conn);
+	struct connect_context ctx = connect_context(pq, __func__);
+	inside_shim++;
+	int started = connect_poll_reset_start(&ctx, conn);
+	inside_shim--;
+	return started;
+}
+
+HOOK PostgresPollingStatusType PQresetPoll(PGconn *conn)
+{
+	const struct libpq_api *pq = real_libpq(CALLER);
+	if (pq == NULL)
+		return PGRES_POLLING_FAILED;
+	inside_shim++;
+	PostgresPollingStatusType status = pq->PQresetPoll(conn);
+	inside_shim--;
+	return polled(pq, __func__, conn, status);
 }
 
 HOOK char *PQerrorMessage(const PGconn *conn)

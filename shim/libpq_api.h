@@ -28,6 +28,7 @@
 	X(PQconninfoParse)        \
 	X(PQreset)                \
 	X(PQresetStart)           \
+	X(PQresetPoll)            \
 	X(PQerrorMessage)         \
 	X(PQfinish)
 

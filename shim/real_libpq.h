@@ -7,11 +7,14 @@
 #include "libpq_api.h"
 
 /*
- * The real libpq's functions, resolved on first use and then kept: one
- * atomic load per call afterwards.  caller is the return address of the
- * hooked call, whose module's dependencies are searched when libpq is not
- * in the global scope.  NULL when no libpq is loaded (the hooks then fail
- * the call as libpq fails on out-of-memory); the next call tries again.
+ * The functions of the libpq that caller (the return address of a hooked
+ * call) would reach without the shim: one table per libpq object, so that
+ * any number of libpqs serve the modules linked with them, and a
+ * connection stays with the libpq that made it (its PQfinish, PQreset and
+ * the rest come from a caller linked with that libpq).  Resolved on a
+ * caller object's first call, then a lookup without a lock.  NULL when no
+ * libpq is loaded (the hooks then fail the call as libpq fails on
+ * out-of-memory); the next call tries again.
  */
 const struct libpq_api *real_libpq(const void *caller);
 

@@ -3,7 +3,10 @@
  */
 #include "reset.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "placeholder.h"
 
 enum reset_case reset_precheck(bool rejected, const struct credential *given,
 			       const char *libpq_password)
@@ -58,6 +61,26 @@ const char *reset_case_text(enum reset_case c)
 				      "libpq holds",
 	};
 	return (size_t)c < sizeof text / sizeof text[0] && text[c] ? text[c] : "not rewritten";
+}
+
+bool reset_case_needs_notice(enum reset_case c)
+{
+	return c != RESET_REWRITE && c != RESET_NOT_REJECTED;
+}
+
+void reset_notice(char *buffer, size_t size, enum reset_case c, const char *app,
+		  const char *config_var)
+{
+	static const char not_rewritten[] = "not rewritten: ";
+	const char *why = reset_case_text(c);
+	if (strncmp(why, not_rewritten, strlen(not_rewritten)) == 0)
+		why += strlen(not_rewritten);
+	bool default_var = strcmp(config_var, PLACEHOLDER_DEFAULT_CONFIG_VAR) == 0;
+	snprintf(buffer, size, "could not reset the connection to " PLACEHOLDER_SCHEME "%s%s%s "
+		 "with the current credential (%s); connect again with the placeholder, in "
+		 "psql: \\c dbname=" PLACEHOLDER_SCHEME "%s%s%s", app,
+		 default_var ? "" : "/", default_var ? "" : config_var, why, app,
+		 default_var ? "" : "/", default_var ? "" : config_var);
 }
 
 void reset_rewrite(char *buffer, const char *value)

@@ -19,6 +19,7 @@
 #define HPGSHIM_RESET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "credential.h"
 
@@ -52,6 +53,26 @@ enum reset_case reset_decide(const struct credential *given, const struct creden
 
 /* For the debug trace: "rewrote ..." or "not rewritten: why". */
 const char *reset_case_text(enum reset_case c);
+
+/*
+ * Whether the user must be told how to reconnect: the server rejected the
+ * credential and the reset could not take a new one (any case but
+ * RESET_REWRITE and RESET_NOT_REJECTED).  A connect through the placeholder
+ * then gets the current credential.
+ */
+bool reset_case_needs_notice(enum reset_case c);
+
+/*
+ * The one line (without prefix or newline) that says so, into buffer of
+ * size bytes, truncated if need be: why, and how to reconnect, naming the
+ * placeholder of app and config_var as the user would type it.  For psql
+ * it says \c dbname=heroku://APP: after a failed reset psql 15 has no
+ * connection left to take other parameters from, and it reads a bare
+ * \c heroku://APP as a database name that needs them ("No database
+ * connection exists to re-use parameters from").  It names no credential.
+ */
+void reset_notice(char *buffer, size_t size, enum reset_case c, const char *app,
+		  const char *config_var);
 
 /*
  * Wipes the string in buffer and writes value in its place.  value must be

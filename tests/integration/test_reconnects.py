@@ -14,10 +14,20 @@ import pytest
 
 from harness import new_password
 from harness.pgserver import sql_identifier, sql_literal
+from test_client_matrix import SESSION_QUERY, InteractivePsql, session_line
 
 APP_OK = "ok user=app_user db=app_db ssl=t"
 REWRITTEN = "rewrote the credential libpq holds for this connection in place"
 STALE = "its credential is marked stale"
+# The line a reset that cannot follow prints, debugging or not (issue 14, point 7).
+NOT_FOLLOWED = "hpgshim: could not reset the connection to heroku://demo-app with the current " \
+               "credential ("
+RECONNECT_HINT = "); connect again with the placeholder, in psql: \\c dbname=heroku://demo-app"
+
+
+def notices(stderr: str) -> list:
+    """The lines of stderr that tell the user a reset could not follow."""
+    return [line for line in stderr.splitlines() if line.startswith(NOT_FOLLOWED)]
 
 
 def test_reset_reuses_a_current_credential(run, entry_points, shim_env, api):
@@ -108,12 +118,56 @@ def test_reset_that_cannot_be_rewritten_fails_once(run, entry_points, shim_env, 
     assert lines[-2].startswith(reset + ": failed:"), result.stderr
     assert why in result.stderr
     assert REWRITTEN not in result.stderr
+    reason = why.removeprefix("not rewritten: ")
+    assert [line for line in notices(result.stderr)
+            if reason in line and line.endswith(RECONNECT_HINT)] == notices(result.stderr), \
+        result.stderr
+    assert len(notices(result.stderr)) == 1, result.stderr
     assert (STALE in result.stderr) == stale
     assert lines[-1].startswith("connectdb: ok user=app_user db="), result.stderr
     if stale:
         assert api.count("demo-app") >= 1 + reset_requests + 1
     else:
         assert api.count("demo-app") == 1 + reset_requests
+
+
+@pytest.mark.parametrize("case", ["longer-password", "another-host"])
+@pytest.mark.parametrize("reset", ["reset", "reset_start"])
+def test_a_reset_that_cannot_follow_says_how_to_reconnect(run, entry_points, shim_env, api, db,
+                                                          secrets, case, reset):
+    """Without HPGSHIM_DEBUG: one line on stderr, naming the placeholder and
+    how to reconnect, and no secret (the run fixture checks the output for
+    the token and every password, the new one included)."""
+    change, why, *_ = NOT_REWRITTEN[case]
+    result = run([str(entry_points), "hold=heroku://demo-app", "wait", "terminate", reset],
+                 shim_env(), on_pause=lambda: change(db, api) and None)
+    assert result.stdout.splitlines()[-1].startswith(reset + ": failed:"), result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(NOT_FOLLOWED + why.removeprefix("not rewritten: ")), line
+    assert line.endswith(RECONNECT_HINT), line
+    assert not [secret for secret in secrets if secret in result.stderr]
+
+
+def test_a_reset_that_follows_prints_nothing(run, entry_points, shim_env, db):
+    result = run([str(entry_points), "hold=heroku://demo-app", "wait", "terminate", "reset"],
+                 shim_env(), on_pause=lambda: db.rotate("demo-app") and None)
+    assert result.stdout.splitlines()[-1] == "reset: " + APP_OK + " app=", result.stderr
+    assert result.stderr == ""
+
+
+def test_a_reset_that_fails_for_another_reason_prints_nothing(run, entry_points, shim_env, pg):
+    """The server did not reject the credential: libpq's message says what
+    happened, and a reconnect through the placeholder would not help."""
+    def stop_accepting():
+        pg.admin("alter role app_user connection limit 0")
+
+    try:
+        result = run([str(entry_points), "hold=heroku://demo-app", "wait", "terminate", "reset"],
+                     shim_env(), on_pause=stop_accepting)
+    finally:
+        pg.admin("alter role app_user connection limit -1")
+    assert "too many connections for role" in result.stdout.splitlines()[-1], result.stdout
+    assert result.stderr == ""
 
 
 @pytest.fixture
@@ -156,6 +210,32 @@ def test_reset_after_a_longer_user_name_fails_once(run, entry_points, shim_env, 
     assert lines[3].startswith("reset: failed:"), result.stderr
     assert "not rewritten: the new user name is longer than the one libpq holds" in result.stderr
     assert lines[4] == "connectdb: ok user=app_user_2 db=app_db ssl=t app=", result.stderr
+
+
+def test_interactive_psql_says_how_to_reconnect_after_a_reset_that_cannot_follow(
+        shim_env, secrets, db, api):
+    """A rotation to a longer password ends the session; psql's reset fails,
+    the shim's one line says what to type, and typing it works.  psql has no
+    connection left to take parameters from: a bare \\c, or \\c heroku://demo-app
+    (a database name to psql), says "No database connection exists to re-use
+    parameters from"."""
+    psql = InteractivePsql("heroku://demo-app", shim_env(), secrets)
+    try:
+        app_line = session_line("app_user", "psql") + "\n"
+        assert psql.do(SESSION_QUERY + ";").endswith(app_line)
+        db.rotate("demo-app", new_password(len(db.app.password) + 8))
+        db.end_sessions("demo-app")
+        output = psql.do(SESSION_QUERY + ";")
+        # psql has written "Attempting reset: " when PQreset prints the line
+        assert ("The connection to the server was lost. Attempting reset: " + NOT_FOLLOWED
+                + "the new password is longer than the one libpq holds" + RECONNECT_HINT
+                + "\nFailed.\n") in output, output
+        assert output.count("hpgshim:") == 1, output
+        output = psql.do("\\c dbname=heroku://demo-app", SESSION_QUERY + ";")
+        assert 'You are now connected to database "app_db" as user "app_user" ' in output, output
+        assert output.endswith(app_line), output
+    finally:
+        psql.close()  # fails if a secret reached the terminal
 
 
 PSQL = "/usr/bin/psql"  # Debian's wrapper, as users run it

@@ -73,6 +73,35 @@ static void test_every_case_is_explained(void **state)
 	}
 }
 
+static void test_notice_only_when_a_new_credential_could_not_be_taken(void **state)
+{
+	(void)state;
+	for (int c = RESET_REWRITE; c <= RESET_USER_LONGER; c++)
+		assert_int_equal(reset_case_needs_notice(c),
+				 c != RESET_REWRITE && c != RESET_NOT_REJECTED);
+}
+
+static void test_notice_names_the_placeholder_as_typed(void **state)
+{
+	(void)state;
+	char line[512];
+	reset_notice(line, sizeof line, RESET_PASSWORD_LONGER, "my-app", "DATABASE_URL");
+	assert_string_equal(line, "could not reset the connection to heroku://my-app with the "
+			    "current credential (the new password is longer than the one libpq "
+			    "holds); connect again with the placeholder, in psql: "
+			    "\\c dbname=heroku://my-app");
+	reset_notice(line, sizeof line, RESET_TARGET_CHANGED, "my-app", "HEROKU_POSTGRESQL_RED_URL");
+	assert_non_null(strstr(line, "connection to heroku://my-app/HEROKU_POSTGRESQL_RED_URL with"));
+	assert_non_null(strstr(line, "(the credential now names another host, port or database, "
+				     "which a reset cannot change)"));
+	assert_non_null(strstr(line, "in psql: \\c dbname=heroku://my-app/"
+				     "HEROKU_POSTGRESQL_RED_URL"));
+	/* Truncated, never overrun. */
+	char small[16] = "";
+	reset_notice(small, sizeof small, RESET_PASSWORD_LONGER, "my-app", "DATABASE_URL");
+	assert_string_equal(small, "could not reset");
+}
+
 static void test_rewrite_wipes_the_rest(void **state)
 {
 	(void)state;
@@ -93,6 +122,8 @@ int run_reset_tests(void)
 		cmocka_unit_test(test_precheck),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_every_case_is_explained),
+		cmocka_unit_test(test_notice_only_when_a_new_credential_could_not_be_taken),
+		cmocka_unit_test(test_notice_names_the_placeholder_as_typed),
 		cmocka_unit_test(test_rewrite_wipes_the_rest),
 	};
 	return cmocka_run_group_tests_name("reset", tests, NULL, NULL);
