@@ -288,7 +288,8 @@ static PGconn *fail(const struct connect_context *ctx, struct resolution *r,
 static PGconn *connect_options(const struct connect_context *ctx, const struct optlist *options)
 {
 	return ctx->pq->PQconnectdbParams((const char *const *)options->keywords,
-					  (const char *const *)options->values, 0);
+					  (const char *const *)options->values,
+					  CONNINFO_MERGE_EXPAND_DBNAME);
 }
 
 /*
@@ -447,7 +448,8 @@ PGconn *connect_placeholder(const struct connect_context *ctx, const struct optl
 	if (asynchronous) {
 		/* The program polls; the PQconnectPoll hook sees how it ends. */
 		conn = ctx->pq->PQconnectStartParams((const char *const *)r.options.keywords,
-						     (const char *const *)r.options.values, 0);
+						     (const char *const *)r.options.values,
+						     CONNINFO_MERGE_EXPAND_DBNAME);
 		if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD)
 			remember(request, &r, conn, ATTEMPT_CONNECT);
 		else
@@ -573,7 +575,8 @@ PGPing connect_ping(const struct connect_context *ctx, const struct optlist *req
 		return PQPING_NO_ATTEMPT;
 	}
 	PGPing ping = ctx->pq->PQpingParams((const char *const *)r.options.keywords,
-					    (const char *const *)r.options.values, 0);
+					    (const char *const *)r.options.values,
+					    CONNINFO_MERGE_EXPAND_DBNAME);
 	resolution_free(&r);
 	return ping;
 }
