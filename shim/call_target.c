@@ -3,6 +3,7 @@
  */
 #include "call_target.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,8 +208,10 @@ bool call_target_add_libpq_defaults(const struct libpq_api *pq, struct call_targ
 		return true;
 
 	PQconninfoOption *view = libpq_view(pq, request);
-	if (view == NULL)
+	if (view == NULL) {
+		errno = ENOMEM;	/* the hooks tell it from a call that did not parse */
 		return false;
+	}
 	bool ok = add_target(request, view, "dbname", env.pgdatabase) &&
 		  add_target(request, view, "host", env.pghost) &&
 		  add_unless_given(request, view, "sslmode") &&

@@ -64,7 +64,7 @@ bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
  * Only a call that names a service or may name a placeholder is looked at.
  * libpq reads the service file here: it starts a connection with the
  * options and one it rejects before any I/O, and reads back what it filled
- * in (PQconninfo()).  False only when memory runs out.
+ * in (PQconninfo()).  False only when memory runs out (errno ENOMEM).
  */
 bool call_target_add_libpq_defaults(const struct libpq_api *pq, struct call_target_env env,
 				    struct optlist *request);

@@ -193,3 +193,14 @@ def test_verify_ca_asked_for_is_kept(run, entry_points, newer_env, pki):
     assert result.returncode == 1
     assert 'weak sslmode "verify-ca" may not be used with sslrootcert=system' in result.stdout, \
         result.stdout + result.stderr
+
+
+def test_sslrootcert_system_on_libpq15_fails_closed(run, entry_points, shim_env, pki):
+    """Debian's libpq 15 reads sslrootcert=system as a file name. The shim
+    still asks for verify-full (a decision: docs/design.md), so the
+    connection fails on the missing file instead of connecting unverified."""
+    result = run([str(entry_points), "connectdb=heroku://demo-app?sslrootcert=system"],
+                 shim_env(SSL_CERT_FILE=pki.ca_cert))
+    assert result.returncode == 1
+    assert 'root certificate file "system" does not exist' in result.stdout, \
+        result.stdout + result.stderr
