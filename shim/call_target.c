@@ -141,25 +141,31 @@ bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
  */
 #define PROBE_USER "hpgshim-probe"
 
-static PQconninfoOption *libpq_view(const struct libpq_api *pq, const struct optlist *request)
+static PQconninfoOption *libpq_view(const struct libpq_api *pq, struct optlist *request)
 {
-	struct optlist probe = OPTLIST_INIT;
+	static const char *const probe[][2] = {
+		{ "user", PROBE_USER },
+		{ "password", PROBE_USER },
+		{ "target_session_attrs", "hpgshim-probe: not a mode" },
+	};
+	const size_t count = sizeof probe / sizeof probe[0];
 	PQconninfoOption *view = NULL;
-	for (size_t i = 0; i < request->count; i++)
-		if (!optlist_set(&probe, request->keywords[i], request->values[i]))
-			goto done;
-	if (!optlist_set(&probe, "user", PROBE_USER) ||
-	    !optlist_set(&probe, "password", PROBE_USER) ||
-	    !optlist_set(&probe, "target_session_attrs", "hpgshim-probe: not a mode"))
-		goto done;
-	PGconn *conn = pq->PQconnectStartParams((const char *const *)probe.keywords,
-						(const char *const *)probe.values, 0);
-	if (conn != NULL) {
-		view = pq->PQconninfo(conn);
-		pq->PQfinish(conn);
+
+	/* Added after the request's own (a later keyword wins), and taken off
+	 * again: optlist_remove() takes a keyword's last entry. */
+	size_t added = 0;
+	while (added < count && optlist_append(request, probe[added][0], probe[added][1]))
+		added++;
+	if (added == count) {
+		PGconn *conn = pq->PQconnectStartParams((const char *const *)request->keywords,
+							(const char *const *)request->values, 0);
+		if (conn != NULL) {
+			view = pq->PQconninfo(conn);
+			pq->PQfinish(conn);
+		}
 	}
-done:
-	optlist_free(&probe);
+	while (added > 0)
+		optlist_remove(request, probe[--added][0]);
 	return view;
 }
 
