@@ -493,7 +493,8 @@ static void doctor_check_connection(struct doctor *doc, const struct placeholder
 	char sslmode[32];
 	snprintf(sslmode, sizeof sslmode, "%s", optlist_get(&options, "sslmode"));
 	PGconn *conn = pq.core.PQconnectStartParams((const char *const *)options.keywords,
-					    (const char *const *)options.values, 0);
+					    (const char *const *)options.values,
+					    CONNINFO_MERGE_EXPAND_DBNAME);
 	optlist_free(&caller);
 	optlist_free(&options);
 

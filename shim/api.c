@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "api.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +28,30 @@ static bool host_is_heroku(const char *host)
 		strcasecmp(host + length - dlength, domain) == 0);
 }
 
+/*
+ * Loopback is an address that parses as one (127.0.0.0/8, ::1), or exactly
+ * "localhost", which libcurl answers itself without asking the resolver.
+ * A name that merely starts like one ("127.x.example", "localhost.x.example")
+ * is a name like any other: whatever it resolves to would get the token.
+ * libcurl gives an IPv6 host in brackets, as the URL wrote it.
+ */
 static bool host_is_loopback(const char *host)
 {
-	return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-	       strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+	struct in_addr v4;
+	struct in6_addr v6;
+	char bare[INET6_ADDRSTRLEN + 1];
+	size_t length = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (length > 2 && length - 2 < sizeof bare && host[0] == '[' && host[length - 1] == ']') {
+		memcpy(bare, host + 1, length - 2);
+		bare[length - 2] = '\0';
+		host = bare;
+	}
+	return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 bool api_base_url(const struct curl_api *curl, const char *heroku_host, char **out,

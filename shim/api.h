@@ -24,7 +24,8 @@
 /*
  * The API's base URL from HEROKU_HOST, as the Heroku CLI reads it: unset or
  * empty means https://api.heroku.com, a domain D means https://api.D, a URL
- * is used as given.  Only Heroku's domains and loopback are accepted, and
+ * is used as given.  Only Heroku's domains and loopback (an address in
+ * 127.0.0.0/8 or ::1, or exactly localhost) are accepted, and
  * plain http:// only to loopback.  *out is malloc'd; free() it.
  */
 bool api_base_url(const struct curl_api *curl, const char *heroku_host, char **out,

@@ -15,13 +15,25 @@
 #include "optlist.h"
 
 /*
- * The cheap tests the hooks make before anything else: can this call name
- * a placeholder at all?  False means pass the call through untouched.
- * pgdatabase is getenv("PGDATABASE"); a NULL text or value is fine.
+ * The environment variables through which libpq finds a call's target when
+ * the call leaves it out; the hooks getenv() them, NULL when unset.
  */
-bool call_target_conninfo_may_name_placeholder(const char *conninfo, const char *pgdatabase);
+struct call_target_env {
+	const char *pgdatabase;	/* PGDATABASE */
+	const char *pghost;	/* PGHOST */
+	const char *pgservice;	/* PGSERVICE: a service file entry, read by libpq */
+};
+
+/*
+ * The cheap tests the hooks make before anything else: can this call name
+ * a placeholder at all?  It can when one of its strings mentions one,
+ * PGDATABASE or PGHOST is one, or a service is named (in the call, or by
+ * PGSERVICE), since its entry may hold one.  False means pass the call
+ * through untouched.  A NULL text or value is fine.
+ */
+bool call_target_conninfo_may_name_placeholder(const char *conninfo, struct call_target_env env);
 bool call_target_params_may_name_placeholder(const char *const *keywords, const char *const *values,
-					     const char *pgdatabase);
+					     struct call_target_env env);
 
 /*
  * Each fills out, which it sets empty on entry (pass none that holds
@@ -35,6 +47,27 @@ bool call_target_from_params(const struct libpq_api *pq, const char *const *keyw
 bool call_target_from_setdb_login(const struct libpq_api *pq, const char *host,
 				  const char *port, const char *options, const char *db_name,
 				  const char *login, const char *password, struct optlist *out);
+
+/*
+ * Adds to request (a call's options, as the functions above made them) what
+ * libpq itself fills in for them, where the shim must know it:
+ *   - the dbname and host of a service file entry (the call's service, or
+ *     PGSERVICE; PGSERVICEFILE, ~/.pg_service.conf and PGSYSCONFDIR as
+ *     libpq looks for them), and PGDATABASE or PGHOST when it is a
+ *     placeholder: so that call_target_placeholder() finds a placeholder
+ *     wherever libpq would read the target from.  Any other PGDATABASE or
+ *     PGHOST is left out: the environment does not choose a placeholder's
+ *     target;
+ *   - sslmode and sslrootcert, as libpq resolves them (the entry's, the
+ *     environment's, libpq 16+'s verify-full for sslrootcert=system), for
+ *     conninfo_merge().
+ * Only a call that names a service or may name a placeholder is looked at.
+ * libpq reads the service file here: it starts a connection with the
+ * options and one it rejects before any I/O, and reads back what it filled
+ * in (PQconninfo()).  False only when memory runs out (errno ENOMEM).
+ */
+bool call_target_add_libpq_defaults(const struct libpq_api *pq, struct call_target_env env,
+				    struct optlist *request);
 
 /*
  * The placeholder the request names, pointing into request or at

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "conninfo_merge.h"
 #include "error_conn.h"
 #include "resolution.h"
 
@@ -25,7 +26,8 @@ PGPing connect_ping(const struct connect_context *ctx, const struct optlist *req
 		return PQPING_NO_ATTEMPT;
 	}
 	PGPing ping = ctx->pq->PQpingParams((const char *const *)r.options.keywords,
-					    (const char *const *)r.options.values, 0);
+					    (const char *const *)r.options.values,
+					    CONNINFO_MERGE_EXPAND_DBNAME);
 	resolution_free(&r);
 	return ping;
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "conninfo_merge.h"
 #include "debug.h"
 #include "reconnect_targets.h"
 #include "reset.h"
@@ -15,7 +16,8 @@ PGconn *connect_poll_start(const struct connect_context *ctx, const struct optli
 {
 	/* The program polls; the PQconnectPoll hook sees how it ends. */
 	PGconn *conn = ctx->pq->PQconnectStartParams((const char *const *)r->options.keywords,
-						     (const char *const *)r->options.values, 0);
+						     (const char *const *)r->options.values,
+						     CONNINFO_MERGE_EXPAND_DBNAME);
 	if (conn != NULL && ctx->pq->PQstatus(conn) != CONNECTION_BAD) {
 		resolution_remember(ctx, request, r, conn, ATTEMPT_CONNECT);
 		resolution_warn_fallback(r);

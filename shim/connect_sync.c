@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conninfo_merge.h"
 #include "debug.h"
 #include "error_conn.h"
 #include "monotonic.h"
@@ -15,7 +16,8 @@
 static PGconn *connect_options(const struct connect_context *ctx, const struct optlist *options)
 {
 	return ctx->pq->PQconnectdbParams((const char *const *)options->keywords,
-					  (const char *const *)options->values, 0);
+					  (const char *const *)options->values,
+					  CONNINFO_MERGE_EXPAND_DBNAME);
 }
 
 /* What the rotation wait leaves of the call's time for the retry: libpq's shortest connect_timeout. */

@@ -55,9 +55,14 @@ union answer {
 	PGPing ping;	/* PING */
 };
 
-static const char *pgdatabase(void)
+/* Where libpq looks for a target the call leaves out. */
+static struct call_target_env target_env(void)
 {
-	return getenv("PGDATABASE");
+	return (struct call_target_env){
+		.pgdatabase = getenv("PGDATABASE"),
+		.pghost = getenv("PGHOST"),
+		.pgservice = getenv("PGSERVICE"),
+	};
 }
 
 /*
@@ -76,6 +81,11 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 			       union answer *answer)
 {
 	*answer = (union answer){ .conn = NULL };
+	if (parsed) {
+		inside_shim++;
+		parsed = call_target_add_libpq_defaults(pq, target_env(), request);
+		inside_shim--;
+	}
 	if (!parsed && errno == ENOMEM) {
 		inside_shim++;
 		if (action == PING)
@@ -88,7 +98,7 @@ static bool answer_placeholder(const struct libpq_api *pq, const char *entry_poi
 	}
 	bool names_server = false;
 	char *reconnect = NULL;
-	const char *placeholder = parsed ? connect_placeholder_named(request, pgdatabase(),
+	const char *placeholder = parsed ? connect_placeholder_named(request, target_env().pgdatabase,
 								     &names_server, &reconnect)
 					 : NULL;
 	if (placeholder != NULL) {
@@ -129,7 +139,7 @@ HOOK PGconn *PQconnectdb(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, target_env())) ||
 	    !conninfo_answer(pq, __func__, conninfo, CONNECT, &a))
 		return pq ? pq->PQconnectdb(conninfo) : NULL;
 	return a.conn;
@@ -140,7 +150,7 @@ HOOK PGconn *PQconnectdbParams(const char *const *keywords, const char *const *v
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, target_env())) ||
 	    !params_answer(pq, __func__, keywords, values, expand_dbname, CONNECT, &a))
 		return pq ? pq->PQconnectdbParams(keywords, values, expand_dbname) : NULL;
 	return a.conn;
@@ -154,7 +164,7 @@ HOOK PGconn *PQsetdbLogin(const char *host, const char *port, const char *option
 	const char *const names[] = { "host", "port", "options", "dbname", "user", "password", NULL };
 	const char *const args[] = { host, port, options, db_name, login, password, NULL };
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(names, args, pgdatabase())))
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(names, args, target_env())))
 		return pq ? pq->PQsetdbLogin(host, port, options, tty, db_name, login, password) : NULL;
 	struct optlist request = OPTLIST_INIT;
 	errno = 0;
@@ -169,7 +179,7 @@ HOOK PGconn *PQconnectStart(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, target_env())) ||
 	    !conninfo_answer(pq, __func__, conninfo, CONNECT_START, &a))
 		return pq ? pq->PQconnectStart(conninfo) : NULL;
 	return a.conn;
@@ -180,7 +190,7 @@ HOOK PGconn *PQconnectStartParams(const char *const *keywords, const char *const
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, target_env())) ||
 	    !params_answer(pq, __func__, keywords, values, expand_dbname, CONNECT_START, &a))
 		return pq ? pq->PQconnectStartParams(keywords, values, expand_dbname) : NULL;
 	return a.conn;
@@ -190,7 +200,7 @@ HOOK PGPing PQping(const char *conninfo)
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_conninfo_may_name_placeholder(conninfo, target_env())) ||
 	    !conninfo_answer(pq, __func__, conninfo, PING, &a))
 		return pq ? pq->PQping(conninfo) : PQPING_NO_ATTEMPT;
 	return a.ping;
@@ -201,7 +211,7 @@ HOOK PGPing PQpingParams(const char *const *keywords, const char *const *values,
 {
 	const struct libpq_api *pq = real_libpq(CALLER);
 	union answer a;
-	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, pgdatabase())) ||
+	if (PASS_THROUGH(pq, call_target_params_may_name_placeholder(keywords, values, target_env())) ||
 	    !params_answer(pq, __func__, keywords, values, expand_dbname, PING, &a))
 		return pq ? pq->PQpingParams(keywords, values, expand_dbname) : PQPING_NO_ATTEMPT;
 	return a.ping;

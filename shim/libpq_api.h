@@ -34,6 +34,7 @@
 
 /* ... and those it only calls. */
 #define LIBPQ_CALLED_FUNCTIONS(X) \
+	X(PQconninfo)             \
 	X(PQconninfoFree)         \
 	X(PQfreemem)              \
 	X(PQstatus)               \

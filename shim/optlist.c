@@ -8,11 +8,12 @@
 
 #include "secret.h"
 
+/* The last entry for keyword: the one libpq uses when the arrays repeat it. */
 static ptrdiff_t find(const struct optlist *list, const char *keyword)
 {
-	for (size_t i = 0; i < list->count; i++)
-		if (strcmp(list->keywords[i], keyword) == 0)
-			return (ptrdiff_t)i;
+	for (size_t i = list->count; i > 0; i--)
+		if (strcmp(list->keywords[i - 1], keyword) == 0)
+			return (ptrdiff_t)(i - 1);
 	return -1;
 }
 
@@ -34,19 +35,9 @@ static bool reserve(struct optlist *list)
 	return true;
 }
 
-bool optlist_set(struct optlist *list, const char *keyword, const char *value)
+/* Adds an entry that owns copy; wipes and frees copy when out of memory. */
+static bool append(struct optlist *list, const char *keyword, char *copy)
 {
-	char *copy = strdup(value);
-	if (copy == NULL)
-		return false;
-
-	ptrdiff_t at = find(list, keyword);
-	if (at >= 0) {
-		secret_free(list->values[at]);
-		list->values[at] = copy;
-		return true;
-	}
-
 	char *keyword_copy = strdup(keyword);
 	if (keyword_copy == NULL || !reserve(list)) {
 		free(keyword_copy);
@@ -59,6 +50,27 @@ bool optlist_set(struct optlist *list, const char *keyword, const char *value)
 	list->keywords[list->count] = NULL;
 	list->values[list->count] = NULL;
 	return true;
+}
+
+bool optlist_set(struct optlist *list, const char *keyword, const char *value)
+{
+	char *copy = strdup(value);
+	if (copy == NULL)
+		return false;
+
+	ptrdiff_t at = find(list, keyword);
+	if (at >= 0) {
+		secret_free(list->values[at]);
+		list->values[at] = copy;
+		return true;
+	}
+	return append(list, keyword, copy);
+}
+
+bool optlist_append(struct optlist *list, const char *keyword, const char *value)
+{
+	char *copy = strdup(value);
+	return copy != NULL && append(list, keyword, copy);
 }
 
 const char *optlist_get(const struct optlist *list, const char *keyword)

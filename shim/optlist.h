@@ -26,8 +26,18 @@ struct optlist {
 
 #define OPTLIST_INIT {NULL, NULL, 0, 0}
 
+/*
+ * A keyword appears once, unless optlist_append() adds it again; set, get
+ * and remove then act on its last entry, the one libpq uses when keyword
+ * arrays repeat a keyword.
+ */
+
 /* Sets keyword to value, replacing an earlier value.  False when out of memory. */
 bool optlist_set(struct optlist *list, const char *keyword, const char *value);
+
+/* Adds keyword = value at the end, even when keyword is there already.
+ * False when out of memory. */
+bool optlist_append(struct optlist *list, const char *keyword, const char *value);
 
 /* The value of keyword, or NULL.  Owned by the list. */
 const char *optlist_get(const struct optlist *list, const char *keyword);

@@ -21,7 +21,7 @@
 #define CONFIG_VAR_MAX 200
 
 static const char *const credential_owned[] = {
-	"host", "hostaddr", "port", "user", "password", "dbname", "service", NULL
+	"host", "hostaddr", "port", "user", "password", "dbname", NULL
 };
 
 bool placeholder_keyword_is_credential_owned(const char *keyword)
@@ -122,7 +122,9 @@ static bool read_query(const PQconninfoOption *options, struct placeholder *out,
 	for (const PQconninfoOption *o = options; o->keyword != NULL && ok; o++) {
 		if (o->val == NULL || o->val[0] == '\0')
 			continue;
-		if (placeholder_keyword_is_credential_owned(o->keyword)) {
+		/* A service there would name a second target beside the app. */
+		if (placeholder_keyword_is_credential_owned(o->keyword) ||
+		    strcmp(o->keyword, "service") == 0) {
 			hpg_error_set(err, "invalid placeholder: its query sets \"%s\", which the "
 				      "app's config var supplies; remove it", o->keyword);
 			ok = false;

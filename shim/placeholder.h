@@ -59,8 +59,9 @@ bool placeholder_split_keywords(const struct libpq_api *pq, const char *text, ch
 char *placeholder_canonical(const struct placeholder *ph);
 
 /*
- * Keywords the credential supplies.  The caller's values for them are
- * dropped; in a placeholder's own query they are an error.
+ * Keywords the credential supplies (host, hostaddr, port, user, password,
+ * dbname).  The caller's values for them are dropped; in a placeholder's
+ * own query they are an error, and so is service there.
  */
 bool placeholder_keyword_is_credential_owned(const char *keyword);
 

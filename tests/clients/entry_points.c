@@ -6,6 +6,7 @@
  *   connectdb=CONNINFO            PQconnectdb
  *   connectdb_params=DBNAME       PQconnectdbParams, expand_dbname 1
  *   connectdb_params_noexpand=DBNAME                 expand_dbname 0
+ *   service_params=NAME           PQconnectdbParams with the keyword service alone
  *   setdb_login=DBNAME            PQsetdbLogin
  *   connect_start=CONNINFO        PQconnectStart + the program's own PQconnectPoll loop
  *   connect_start_params=DBNAME   PQconnectStartParams + the same loop
@@ -261,6 +262,11 @@ static int run_step_with(const char *name, const char *arg)
 		return report(name, PQconnectdbParams(keywords, values, 1));
 	if (strcmp(name, "connectdb_params_noexpand") == 0)
 		return report(name, PQconnectdbParams(keywords, values, 0));
+	if (strcmp(name, "service_params") == 0) {
+		const char *const service_keywords[] = { "service", NULL };
+		const char *const service_values[] = { arg, NULL };
+		return report(name, PQconnectdbParams(service_keywords, service_values, 0));
+	}
 	if (strcmp(name, "setdb_login") == 0)
 		return report(name, PQsetdbLogin(NULL, NULL, NULL, NULL, arg, NULL, NULL));
 	if (strcmp(name, "connect_start") == 0)

@@ -18,11 +18,13 @@
  * one that parses).  Properties of the merged options:
  *   - host, port, user, password and dbname are the credential's (port
  *     5432 and dbname the user's name when the credential has none);
- *   - neither hostaddr nor service survives;
+ *   - hostaddr is not among them: the first entry is the dbname libpq
+ *     expands to an empty hostaddr (CONNINFO_MERGE_PINNED_EMPTY);
  *   - sslmode is conninfo_merge_sslmode() of the query's, else the caller's, else
- *     PGSSLMODE, and never disable, allow or prefer;
- *   - every other keyword has the query's value, else the caller's;
- *   - each keyword appears once, and the arrays end in NULL.
+ *     PGSSLMODE, with the sslrootcert in effect, and never disable, allow or prefer;
+ *   - every other keyword (service too) has the query's value, else the caller's;
+ *   - each keyword appears once but dbname (twice: the pin first), and the
+ *     arrays end in NULL.
  */
 #include <string.h>
 
@@ -111,7 +113,9 @@ static void check_merged(const struct optlist *caller, const struct optlist *que
 			 const struct optlist *out)
 {
 	FUZZ_CHECK(out->keywords[out->count] == NULL && out->values[out->count] == NULL);
-	for (size_t i = 0; i < out->count; i++)
+	FUZZ_CHECK(out->count >= 2 && strcmp(out->keywords[0], "dbname") == 0 &&
+		   strcmp(out->values[0], CONNINFO_MERGE_PINNED_EMPTY) == 0);
+	for (size_t i = 1; i < out->count; i++)
 		for (size_t j = i + 1; j < out->count; j++)
 			FUZZ_CHECK(strcmp(out->keywords[i], out->keywords[j]) != 0);
 
@@ -120,14 +124,17 @@ static void check_merged(const struct optlist *caller, const struct optlist *que
 	check_is(out, "user", cred->user);
 	check_is(out, "password", cred->password);
 	check_is(out, "dbname", cred->dbname ? cred->dbname : cred->user);
-	FUZZ_CHECK(optlist_get(out, "hostaddr") == NULL && optlist_get(out, "service") == NULL);
+	FUZZ_CHECK(optlist_get(out, "hostaddr") == NULL);
 
 	const char *asked = optlist_get(query, "sslmode");
 	if (asked == NULL)
 		asked = optlist_get(caller, "sslmode");
 	if (asked == NULL)
 		asked = env_sslmode;
-	check_is(out, "sslmode", conninfo_merge_sslmode(asked));
+	const char *rootcert = optlist_get(query, "sslrootcert");
+	if (rootcert == NULL)
+		rootcert = optlist_get(caller, "sslrootcert");
+	check_is(out, "sslmode", conninfo_merge_sslmode(asked, rootcert));
 	static const char *const weaker_than_require[] = { "disable", "allow", "prefer" };
 	for (size_t i = 0; i < sizeof weaker_than_require / sizeof weaker_than_require[0]; i++)
 		FUZZ_CHECK(strcmp(optlist_get(out, "sslmode"), weaker_than_require[i]) != 0);

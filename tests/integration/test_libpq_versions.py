@@ -146,3 +146,61 @@ def test_debian_psql_pass_through_on_the_newer_libpq(run, newer_env, pg, db, api
                  newer_env(PGPASSWORD=db.app.password))
     assert result.stdout == session_line("app_user", "psql") + "\n", result.stderr
     assert api.count() == 0
+
+
+# sslrootcert=system (libpq 16+): the system's trusted CAs, and verify-full,
+# which libpq 16+ demands with it (issue 14, point 5). Before the fix the
+# shim forced sslmode=require, which libpq refuses beside sslrootcert=system
+# ('weak sslmode "require" may not be used with sslrootcert=system'). The
+# test CA is made the system store of the process with SSL_CERT_FILE, which
+# the bundled OpenSSL 1.1 reads for its default paths: the connection then
+# verifies the server's certificate (for 127.0.0.1) against it.
+SYSTEM_ROOT_FORMS = {
+    "query": ("connectdb=heroku://demo-app?sslrootcert=system", {}),
+    "keywords after": ("connectdb=heroku://demo-app sslrootcert=system", {}),
+    "PGSSLROOTCERT": ("connectdb=heroku://demo-app", {"PGSSLROOTCERT": "system"}),
+    "weaker sslmode asked": ("connectdb=heroku://demo-app sslmode=require sslrootcert=system", {}),
+    "PGSSLMODE prefer": ("connectdb=heroku://demo-app sslrootcert=system", {"PGSSLMODE": "prefer"}),
+}
+
+
+@pytest.mark.parametrize("form", SYSTEM_ROOT_FORMS)
+def test_sslrootcert_system_means_verify_full(form, run, entry_points, newer_env, pki):
+    step, env = SYSTEM_ROOT_FORMS[form]
+    result = run([str(entry_points), step],
+                 newer_env(SSL_CERT_FILE=pki.ca_cert, HPGSHIM_DEBUG="1", **env))
+    assert result.stdout == f"connectdb: {APP_OK}\n", result.stdout + result.stderr
+    assert "sslmode=verify-full" in result.stderr, result.stderr
+
+
+def test_sslrootcert_system_verifies(run, entry_points, newer_env, tmp_path):
+    """With a system store that lacks the test CA, the same connection fails
+    on the server's certificate: it was verified, not merely encrypted."""
+    empty = tmp_path / "no-cas.pem"
+    empty.write_text("")
+    result = run([str(entry_points), "connectdb=heroku://demo-app?sslrootcert=system"],
+                 newer_env(SSL_CERT_FILE=empty, SSL_CERT_DIR=tmp_path))
+    assert result.returncode == 1
+    assert "certificate verify failed" in result.stdout, result.stdout + result.stderr
+
+
+def test_verify_ca_asked_for_is_kept(run, entry_points, newer_env, pki):
+    """A verify-* the user asked for is theirs: libpq 16+ says why verify-ca
+    is not enough beside sslrootcert=system."""
+    result = run([str(entry_points),
+                  "connectdb=heroku://demo-app sslmode=verify-ca sslrootcert=system"],
+                 newer_env(SSL_CERT_FILE=pki.ca_cert))
+    assert result.returncode == 1
+    assert 'weak sslmode "verify-ca" may not be used with sslrootcert=system' in result.stdout, \
+        result.stdout + result.stderr
+
+
+def test_sslrootcert_system_on_libpq15_fails_closed(run, entry_points, shim_env, pki):
+    """Debian's libpq 15 reads sslrootcert=system as a file name. The shim
+    still asks for verify-full (a decision: docs/design.md), so the
+    connection fails on the missing file instead of connecting unverified."""
+    result = run([str(entry_points), "connectdb=heroku://demo-app?sslrootcert=system"],
+                 shim_env(SSL_CERT_FILE=pki.ca_cert))
+    assert result.returncode == 1
+    assert 'root certificate file "system" does not exist' in result.stdout, \
+        result.stdout + result.stderr

@@ -1,5 +1,6 @@
 """A placeholder costs no name lookup but the API host's and the database
-host's, in any client (issue 8, point 2).
+host's, in any client (issue 8, point 2), however it is named: -h, PGHOST,
+a service file entry (issue 14, point 2).
 
 The resolver spy (tests/clients/resolver_spy.c), preloaded after the shim,
 records every name each client process asks getaddrinfo() for. Before the
@@ -89,3 +90,30 @@ def test_placeholder_looks_up_only_the_api_and_database_hosts(case, run, shim_en
     leaked = [name for name in names if APP in name or "heroku://" in name]
     assert not leaked, f"the app's name was looked up: {names}"
     assert set(names) <= {urlsplit(api.url).hostname, pg.host}, names
+
+
+# A placeholder as the database server (issue 14, point 2): named by -h, by
+# PGHOST, or by a service file entry's host. Before the fix PGHOST went to
+# libpq untouched, which looked "heroku://demo-app" up and failed.
+HOST_FORMS = {
+    "-h": (["-h", PLACEHOLDER], {}),
+    "PGHOST": ([], {"PGHOST": PLACEHOLDER}),
+    "host=": ([f"host={PLACEHOLDER}"], {}),
+    "service": (["service=srv"], {}),
+    "PGSERVICE": ([], {"PGSERVICE": "srv"}),
+}
+
+
+@pytest.mark.parametrize("form", HOST_FORMS)
+def test_placeholder_as_host_is_not_looked_up(form, run, shim_env, resolver_spy, pg, tmp_path):
+    args, env = HOST_FORMS[form]
+    services = tmp_path / "services.conf"
+    services.write_text(f"[srv]\nhost={PLACEHOLDER}\n")
+    env = resolver_spy.environment(shim_env(PGAPPNAME=ENV_APP, PGSERVICEFILE=services, **env))
+    result = run([PSQL, "-XAt", "-c", SESSION_QUERY, *args], env)
+    assert result.stdout.splitlines() == [LINE], result.stdout + result.stderr
+
+    names = resolver_spy.names()
+    assert pg.host in names, names
+    leaked = [name for name in names if APP in name or "heroku://" in name]
+    assert not leaked, f"the app's name was looked up: {names}"

@@ -29,6 +29,10 @@ static void test_heroku_host_like_the_cli(void **state)
 		{ "http://127.0.0.1:8080", "http://127.0.0.1:8080" },
 		{ "http://localhost:8080", "http://localhost:8080" },
 		{ "https://[::1]:8443", "https://[::1]:8443" },
+		{ "http://127.0.0.2:8080", "http://127.0.0.2:8080" },
+		{ "http://127.255.255.254", "http://127.255.255.254" },
+		{ "http://[::1]:8080", "http://[::1]:8080" },
+		{ "http://LOCALHOST:8080", "http://LOCALHOST:8080" },
 	};
 	for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
 		char *url = NULL;
@@ -52,6 +56,17 @@ static void test_heroku_host_refused(void **state)
 		{ "ftp://127.0.0.1", "plain http:// only to loopback" },
 		{ "https://u:p@api.heroku.com", "must not hold a user or password" },
 		{ "https://", "not a host name or URL" },
+		/* Names that only look like loopback: a prefix is not an address. */
+		{ "http://127.x.example", "neither a Heroku domain nor loopback" },
+		{ "https://127.x.example", "neither a Heroku domain nor loopback" },
+		{ "http://127.attacker.example", "neither a Heroku domain nor loopback" },
+		{ "http://127.0.0.1.x.example", "neither a Heroku domain nor loopback" },
+		{ "http://localhost.x.example", "neither a Heroku domain nor loopback" },
+		{ "http://0x7f.x.example", "neither a Heroku domain nor loopback" },
+		{ "127.x.example", "neither a Heroku domain nor loopback" },
+		{ "http://[::2]:8080", "neither a Heroku domain nor loopback" },
+		{ "http://[::ffff:127.0.0.1]:8080", "neither a Heroku domain nor loopback" },
+		{ "http://128.0.0.1", "neither a Heroku domain nor loopback" },
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		char *url = NULL;
