@@ -81,6 +81,7 @@ def failure_class(message: str) -> str:
         return "timeout"
     if ("connection refused" in text or "starting up" in text or "shutting down" in text
             or "terminat" in text or "closed the connection" in text or "query:" in text
+            or "ssl connection has been closed" in text
             or "too many" in text or "no connection to the server" in text):
         return "server unavailable"
     return "other"
