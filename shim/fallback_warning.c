@@ -8,9 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "error.h"
+#include "debug.h"
 #include "fork_safety.h"
 
 /* The placeholders warned about, in this process (a fork starts afresh). */
@@ -69,17 +68,8 @@ void fallback_warning_once(const char *placeholder, const struct credential_answ
 {
 	if (placeholder == NULL || !fallback_warning_applies(answer) || !claim(placeholder))
 		return;
-	char age[48], line[512];
+	char age[48];
 	fallback_warning_age(answer->age_seconds, age, sizeof age);
-	int n = snprintf(line, sizeof line, HPG_MESSAGE_PREFIX "warning: %s; %s connected with the "
-			 "credential fetched %s ago\n", answer->api_failure, placeholder, age);
-	if (n <= 0)
-		return;
-	if ((size_t)n >= sizeof line) {
-		n = sizeof line - 1;
-		line[n - 1] = '\n';
-	}
-	/* One write(2), as the debug lines: the program's stdio is left alone. */
-	ssize_t ignored = write(STDERR_FILENO, line, (size_t)n);
-	(void)ignored;
+	hpg_notice("warning: %s; %s connected with the credential fetched %s ago",
+		   answer->api_failure, placeholder, age);
 }
