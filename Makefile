@@ -30,7 +30,9 @@ PKGS    := libpq libcurl libcjson
 # Every compile line uses ALL_CFLAGS.
 CFLAGS  ?= -O2 -g
 WERROR  ?= -Werror
-SHIM_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -fPIC $(shell pkg-config --cflags $(PKGS))
+# $(BUILD)/generated holds headers the build writes (mk/glibc_dl.mk).
+SHIM_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -fPIC -I$(BUILD)/generated \
+	$(shell pkg-config --cflags $(PKGS))
 ALL_CFLAGS  = $(SHIM_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 # Objects record the headers they include (build/**/*.d, read below).
 # clang writes the .d after the object: every object rule touches the object
@@ -225,7 +227,7 @@ $(eval $(call hazard_clients,$(BUILD),))
 # What `make integration` and `make check-asan` run: all of it by default;
 # INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
 INTEGRATION_TESTS ?= tests/integration
-include mk/sanitizers.mk mk/fuzz.mk
+include mk/glibc_dl.mk mk/sanitizers.mk mk/fuzz.mk
 
 # Header dependencies the compiler wrote (DEPFLAGS); none before a first build.
 # Each object depends on its .d as well, named here as an explicit target
