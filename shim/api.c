@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fork_safety.h"
+#include "libcurl_compat.h"
 #include "secret.h"
 #include "version.h"
 
@@ -258,7 +259,8 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_HTTPHEADER, headers);
 	SET(CURLOPT_USERAGENT, HPGSHIM_USER_AGENT);
-	SET(CURLOPT_PROTOCOLS_STR, "https,http");
+	if (rc == CURLE_OK)	/* the option that the libcurl loaded has */
+		rc = libcurl_compat_https_and_http_only(curl, handle);
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);

@@ -15,7 +15,7 @@ int main(void)
 		run_call_target_tests, run_api_answer_tests, run_api_tests,
 		run_retry_tests, run_reset_tests, run_connect_retry_tests,
 		run_config_tests, run_out_parameter_tests, run_credential_fetch_tests,
-		run_connect_conninfo_parse_tests,
+		run_connect_conninfo_parse_tests, run_libcurl_compat_tests,
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)

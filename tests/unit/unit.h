@@ -31,5 +31,6 @@ int run_connect_retry_tests(void);
 int run_config_tests(void);
 int run_out_parameter_tests(void);
 int run_credential_fetch_tests(void);
+int run_libcurl_compat_tests(void);
 
 #endif
