@@ -6,6 +6,10 @@ at roles of that server, and the environments to run programs in, with and
 without the shim.
 """
 
+# Annotations as strings: Debian 11's Python 3.9 runs the platform suite
+# (scripts/platform.sh) and has no `str | None` at run time.
+from __future__ import annotations
+
 import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
