@@ -18,6 +18,9 @@ INSTALLED_DOCTOR = $(LIBEXECDIR)/hpgshim/doctor
 MANDIR  ?= $(PREFIX)/share/man
 LDCONFIG ?= /sbin/ldconfig
 PYTHON  ?= /usr/bin/python3
+# Reads what the compiler made (mk/glibc_dl.mk, mk/check_tail_calls.sh); a
+# cross build names its own.
+OBJDUMP ?= objdump
 
 BUILD   := build
 LIB     := $(BUILD)/libhpgshim.so
@@ -76,7 +79,13 @@ $(BUILD)/shim/%.o: shim/%.c $(BUILD)/shim/%.d | $(BUILD)/shim
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) -c $< -o $@
 	@touch $@
 
+# $(call check_tail_calls,DIR): the dl hooks in DIR/shim/dl_hooks.o reach
+# glibc by a jump, whatever the compiler and its flags made of them
+# (shim/dl_hooks.c); every build of the library checks before it links.
+check_tail_calls = OBJDUMP=$(OBJDUMP) $(SHELL) mk/check_tail_calls.sh $(1)/shim/dl_hooks.o dlopen dlsym
+
 $(LIB): $(LIB_OBJS)
+	$(call check_tail_calls,$(BUILD))
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
@@ -227,7 +236,7 @@ $(eval $(call hazard_clients,$(BUILD),))
 # What `make integration` and `make check-asan` run: all of it by default;
 # INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
 INTEGRATION_TESTS ?= tests/integration
-include mk/glibc_dl.mk mk/sanitizers.mk mk/fuzz.mk
+include mk/glibc_dl.mk mk/sanitizers.mk mk/fuzz.mk mk/platforms.mk
 
 # Header dependencies the compiler wrote (DEPFLAGS); none before a first build.
 # Each object depends on its .d as well, named here as an explicit target
@@ -248,7 +257,7 @@ deps:
 # ends the run.
 check: deps
 	$(MAKE) all $(UNIT_BIN)
-	$(MAKE) unit integration
+	$(MAKE) unit check-compilers integration
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-tsan
 	$(MAKE) check-asan

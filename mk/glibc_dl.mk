@@ -7,9 +7,6 @@
 # links a probe that calls both and writes down the versions the linker bound
 # them to: glibc's default versions, which the glibc the library runs on has
 # too (a later glibc keeps every earlier version of a symbol).
-#
-# OBJDUMP is the build's own objdump (a cross build names its prefixed one).
-OBJDUMP ?= objdump
 GLIBC_DL_VERSIONS := $(BUILD)/generated/glibc_dl_versions.h
 
 $(BUILD)/generated:
