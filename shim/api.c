@@ -15,6 +15,7 @@
 #include "fork_safety.h"
 #include "libcurl_compat.h"
 #include "secret.h"
+#include "sigpipe_guard.h"
 #include "version.h"
 
 /* Heroku's API answers at api.heroku.com; its staging hosts below it. */
@@ -297,7 +298,10 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 		goto done;
 	}
 
+	struct sigpipe_guard guard;	/* libcurl before 7.87 may raise SIGPIPE */
+	sigpipe_guard_begin(&guard);
 	rc = curl->curl_easy_perform(handle);
+	sigpipe_guard_end(&guard);
 	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
 	if (rc == CURLE_OK) {
 		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);

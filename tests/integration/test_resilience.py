@@ -47,6 +47,7 @@ TRANSIENT_FAULTS = {
 }
 
 
+@pytest.mark.platform_core
 @pytest.mark.parametrize("fault", TRANSIENT_FAULTS)
 def test_transient_fault_falls_back_to_the_credential_held(run, entry_points, shim_env, api,
                                                            fault):
@@ -63,6 +64,7 @@ def test_transient_fault_falls_back_to_the_credential_held(run, entry_points, sh
     assert why in line, line
 
 
+@pytest.mark.platform_core
 def test_connection_refused_falls_back(run, entry_points, shim_env, pki, api_token, db):
     with HerokuApiStandIn(pki, api_token) as own:
         own.set_config_vars("demo-app", {"DATABASE_URL": db.app.url})
