@@ -12,11 +12,12 @@ GLIBC_DL_VERSIONS := $(BUILD)/generated/glibc_dl_versions.h
 $(BUILD)/generated:
 	mkdir -p $@
 
-# `objdump -T` lists the probe's imports as "... (GLIBC_2.34) dlopen".
+# `objdump -T` lists the probe's imports as "... (GLIBC_2.34) dlopen"
+# (Debian 12's binutils) or "... GLIBC_2.2.5 dlopen" (Debian 11's).
 $(GLIBC_DL_VERSIONS): mk/glibc_dl_probe.c | $(BUILD)/generated
 	$(CC) $(ALL_CFLAGS) -shared $< -o $(@D)/glibc_dl_probe.so -ldl
 	$(OBJDUMP) -T $(@D)/glibc_dl_probe.so | \
-		sed -n 's/.*(\(GLIBC_[0-9.]*\))[[:space:]]*\(dlopen\|dlsym\)$$/#define GLIBC_DL_\U\2\E_VERSION "\1"/p' \
+		sed -n 's/.*[[:space:](]\(GLIBC_[0-9.]*\))\?[[:space:]]\+\(dlopen\|dlsym\)$$/#define GLIBC_DL_\U\2\E_VERSION "\1"/p' \
 		> $@.new
 	@if [ "$$(grep -c '^#define GLIBC_DL_DL\(OPEN\|SYM\)_VERSION "GLIBC_' $@.new)" != 2 ]; then \
 		echo "$@: cannot tell the versions of glibc's dlopen and dlsym from $(@D)/glibc_dl_probe.so:" >&2; \
