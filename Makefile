@@ -251,13 +251,15 @@ deps:
 	scripts/install-deps.sh
 
 # The README's test command.  Unit tests first (no LD_PRELOAD, no server),
-# then the integration suite, which starts its own PostgreSQL and API stand-in,
-# then a short run of each fuzz target, the thread storm under TSan, and the
-# integration suite again under ASan + UBSan: last, so that its pytest summary
-# ends the run.
+# then the dl-hook tests at -O0 and with clang (a minute), the integration
+# suite, which starts its own PostgreSQL and API stand-in, the other
+# platforms (mk/platforms.mk), a short run of each fuzz target, the thread
+# storm under TSan, and the integration suite again under ASan + UBSan: last,
+# so that its pytest summary ends the run.
 check: deps
 	$(MAKE) all $(UNIT_BIN)
 	$(MAKE) unit check-compilers integration
+	$(MAKE) check-platforms
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-tsan
 	$(MAKE) check-asan

@@ -20,3 +20,21 @@ check-compilers:
 		$(MAKE) BUILD=$(BUILD)/$(build) $($(build)_MAKEFLAGS) $(BUILD)/$(build)/libhpgshim.so && \
 		HPGSHIM_TEST_PRELOAD=$(CURDIR)/$(BUILD)/$(build)/libhpgshim.so \
 		$(PYTHON) -m pytest -ra tests/integration/test_dl_hooks.py &&) true
+
+# In the order that finds breakage soonest: the oldest release on amd64,
+# furthest from this machine's Debian 12 (glibc 2.31, libcurl 7.74, libpq
+# 13, Python 3.9); the newest; then the oldest on arm64, which runs
+# emulated and takes longest.  Each is `make platform-NAME` on its own.
+PLATFORMS := debian11-amd64 debian13-amd64 debian11-arm64
+
+# Root makes the root filesystems and mounts in them; a developer who is not
+# root is told so, and the rest of make check goes on (CI runs as root).
+check-platforms:
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "check-platforms: skipped, needs root (mmdebstrap, chroot, mounts)"; \
+	else \
+		$(foreach platform,$(PLATFORMS),$(MAKE) platform-$(platform) &&) true; \
+	fi
+
+platform-%:
+	scripts/platform.sh $*
