@@ -27,11 +27,11 @@ static bool outside_shim(const void *address)
  * return address (dl_hooks.h), and that must not depend on the optimiser:
  * at -O0 a plain `return f(...)` is a call, and glibc would then see the
  * shim as its caller.  Where the compiler has musttail (clang 13, gcc 15)
- * the forward is one; older gcc gets an optimize attribute on the hook,
- * which it honours even at -O0 and under -fno-optimize-sibling-calls (it
- * ignores musttail's absence otherwise, and clang ignores optimize).  Either
- * way mk/check_tail_calls.sh reads the compiled object and fails the build
- * when a hook calls glibc instead of jumping to it.
+ * the forward is one.  gcc before 15 has no way to demand a tail call, but
+ * honours an optimize attribute on the hook, even at -O0 and under
+ * -fno-optimize-sibling-calls (clang ignores that attribute, and needs
+ * none).  Either way mk/check_tail_calls.sh reads the compiled object and
+ * fails the build when a hook calls glibc instead of jumping to it.
  */
 #if defined(__has_attribute)
 #if __has_attribute(musttail)
