@@ -37,7 +37,7 @@ if [[ ${1-} == --inside ]]; then
     # -o deps: the packages are the root filesystem's already.
     step build make -j2 all build/unit_tests
     step unit make unit
-    step deb make -o deps deb
+    step deb env DEB_BUILD_OPTIONS=parallel=2 make -o deps deb
     deb=$(echo build/hpgshim_*.deb)
     # Only the files with tests of the core: a file of the rest may need
     # what this release has not (a newer Python, PHP, GDAL).
