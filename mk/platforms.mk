@@ -1,7 +1,8 @@
 # Every platform hpgshim supports, built and tested (included by the Makefile).
 #
-#   make check-compilers   the library at -O0 and with clang, in build/O0/ and
-#                          build/clang/, each under the dl-hook tests
+#   make check-compilers   the library at -O0 with gcc and with clang, in
+#                          build/gcc-O0/ and build/clang-O0/, each under the
+#                          dl-hook tests
 #   make check-platforms   Debian 11 and 13 on amd64 and Debian 11 on arm64,
 #                          each in a root filesystem of its own
 #                          (scripts/platform.sh; build/platforms/)
@@ -10,10 +11,11 @@
 
 # The dl hooks must reach glibc by a tail call whatever the compiler and the
 # flags (shim/dl_hooks.c); each build's link checks the object, and the
-# tests check what glibc then does ($ORIGIN, RUNPATH, RTLD_NEXT).
-COMPILER_BUILDS := O0 clang
-O0_MAKEFLAGS    := CFLAGS='-O0 -g'
-clang_MAKEFLAGS := CC=$(FUZZ_CC)
+# tests check what glibc then does ($ORIGIN, RUNPATH, RTLD_NEXT).  -O0, where
+# no optimiser makes a tail call of its own; make all is gcc at -O2.
+COMPILER_BUILDS   := gcc-O0 clang-O0
+gcc-O0_MAKEFLAGS   := CC=gcc CFLAGS='-O0 -g'
+clang-O0_MAKEFLAGS := CC=$(FUZZ_CC) CFLAGS='-O0 -g'
 
 check-compilers:
 	$(foreach build,$(COMPILER_BUILDS), \
