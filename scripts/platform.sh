@@ -28,11 +28,12 @@ if [[ ${1-} == --inside ]]; then
     shift 2
     cd /src
     step() {
-        local what=$1 start=$SECONDS
+        local what=$1 start=$SECONDS status=0
         shift
         echo "platform.sh $name: $what"
-        "$@"
+        "$@" || status=$?
         echo "$what $((SECONDS - start))" >> /times
+        return $status
     }
     # -o deps: the packages are the root filesystem's already.
     step build make -j2 all build/unit_tests
