@@ -55,15 +55,10 @@ usage() {
 [[ $# -ge 1 ]] || usage
 name=$1
 shift
-# Emulated, every program runs several times slower: arm64 leaves out the
-# tests that repeat a path another test of the core covers on it (three of
-# the five API faults, PQresetStart beside PQreset, psql's \c, the next
-# connection after a rotation).  The README says so.
-readonly EMULATED_SUBSET='not (429 or timeout or broken or reset_start or next_connection or backslash_c)'
 case $name in
-debian11-amd64) suite=bullseye arch=amd64 subset= ;;
-debian13-amd64) suite=trixie arch=amd64 subset= ;;
-debian11-arm64) suite=bullseye arch=arm64 subset=$EMULATED_SUBSET ;;
+debian11-amd64) suite=bullseye arch=amd64 ;;
+debian13-amd64) suite=trixie arch=amd64 ;;
+debian11-arm64) suite=bullseye arch=arm64 ;;
 *) usage ;;
 esac
 
@@ -149,8 +144,7 @@ unshare --mount --pid --fork --kill-child -- /bin/sh -ec '
     mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
     exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
         LANG=C.UTF-8 "$@"' \
-    sh "$root" /bin/bash /src/scripts/platform.sh --inside "$name" ${subset:+-k "$subset"} "$@" \
-    || status=$?
+    sh "$root" /bin/bash /src/scripts/platform.sh --inside "$name" "$@" || status=$?
 mv "$root/times" "$dir/times"
 echo "platform.sh $name: $(tr '\n' ' ' < "$dir/times")(seconds), total $((SECONDS - start)) s"
 exit $status
