@@ -21,6 +21,9 @@ INSTALLED_ENV = $(LIBEXECDIR)/hpgshim/env
 MANDIR  ?= $(PREFIX)/share/man
 LDCONFIG ?= /sbin/ldconfig
 PYTHON  ?= /usr/bin/python3
+# Reads what the compiler made (mk/glibc_dl.mk, mk/check_tail_calls.sh); a
+# cross build names its own.
+OBJDUMP ?= objdump
 
 BUILD   := build
 LIB     := $(BUILD)/libhpgshim.so
@@ -33,7 +36,9 @@ PKGS    := libpq libcurl libcjson
 # Every compile line uses ALL_CFLAGS.
 CFLAGS  ?= -O2 -g
 WERROR  ?= -Werror
-SHIM_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -fPIC $(shell pkg-config --cflags $(PKGS))
+# $(BUILD)/generated holds headers the build writes (mk/glibc_dl.mk).
+SHIM_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -fPIC -I$(BUILD)/generated \
+	$(shell pkg-config --cflags $(PKGS))
 ALL_CFLAGS  = $(SHIM_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 # Objects record the headers they include (build/**/*.d, read below).
 # clang writes the .d after the object: every object rule touches the object
@@ -83,7 +88,13 @@ $(BUILD)/shim/%.o: shim/%.c $(BUILD)/shim/%.d | $(BUILD)/shim
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(LIB_CFLAGS) -c $< -o $@
 	@touch $@
 
+# $(call check_tail_calls,DIR): the dl hooks in DIR/shim/dl_hooks.o reach
+# glibc by a jump, whatever the compiler and its flags made of them
+# (shim/dl_hooks.c); every build of the library checks before it links.
+check_tail_calls = OBJDUMP=$(OBJDUMP) $(SHELL) mk/check_tail_calls.sh $(1)/shim/dl_hooks.o dlopen dlsym
+
 $(LIB): $(LIB_OBJS)
+	$(call check_tail_calls,$(BUILD))
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LIB_LDFLAGS)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(CORE_OBJS) $(ENV_OBJS) $(wildcard tests/unit/*.h)
@@ -292,7 +303,7 @@ $(eval $(call hazard_clients,$(BUILD),))
 # What `make integration` and `make check-asan` run: all of it by default;
 # INTEGRATION_TESTS=tests/integration/test_retry.py runs one file.
 INTEGRATION_TESTS ?= tests/integration
-include mk/sanitizers.mk mk/fuzz.mk
+include mk/glibc_dl.mk mk/sanitizers.mk mk/fuzz.mk mk/platforms.mk
 
 # Header dependencies the compiler wrote (DEPFLAGS); none before a first build.
 # Each object depends on its .d as well, named here as an explicit target
@@ -308,13 +319,15 @@ deps:
 	scripts/install-deps.sh
 
 # The README's test command.  Unit tests first (no LD_PRELOAD, no server),
-# then the integration suite, which starts its own PostgreSQL and API stand-in,
-# then a short run of each fuzz target, the thread storm under TSan, two
-# minutes of the chaos soak, and the integration suite again under ASan +
-# UBSan: last, so that its pytest summary ends the run.
+# then the dl-hook tests at -O0 and with clang (a minute), the integration
+# suite, which starts its own PostgreSQL and API stand-in, the other
+# platforms (mk/platforms.mk), a short run of each fuzz target, the thread
+# storm under TSan, two minutes of the chaos soak, and the integration suite
+# again under ASan + UBSan: last, so that its pytest summary ends the run.
 check: deps
 	$(MAKE) all $(UNIT_BIN)
-	$(MAKE) unit integration
+	$(MAKE) unit check-compilers integration
+	$(MAKE) check-platforms
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-tsan
 	$(MAKE) soak SOAK_SECONDS=120

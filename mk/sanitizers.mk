@@ -26,6 +26,7 @@ $(1)/shim/%.o: shim/%.c $(1)/shim/%.d | $(1)/shim
 	@touch $$@
 
 $(1)/libhpgshim.so: $(patsubst shim/%.c,$(1)/shim/%.o,$(wildcard shim/*.c))
+	$$(call check_tail_calls,$(1))
 	$$(CC) $$(ALL_CFLAGS) $$($(2)) $$^ -o $$@ $$(LIB_LDFLAGS) $(3)
 
 $(call hazard_clients,$(1),$$($(2)))

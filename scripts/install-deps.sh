@@ -55,6 +55,10 @@ readonly TEST_PACKAGES=(
     man-db mandoc python3-yaml
     # The Debian package (make deb) and its lint.
     debhelper dpkg-dev fakeroot lintian
+    # The platform runs (make check-platforms, scripts/platform.sh): a root
+    # filesystem of each other Debian release, and arm64 programs run by
+    # qemu through binfmt_misc.
+    mmdebstrap qemu-user-static binfmt-support arch-test
 )
 
 list=false

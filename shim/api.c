@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "fork_safety.h"
+#include "libcurl_compat.h"
 #include "secret.h"
+#include "sigpipe_guard.h"
 #include "version.h"
 
 /* Heroku's API answers at api.heroku.com; its staging hosts below it. */
@@ -280,7 +282,8 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_HTTPHEADER, headers);
 	SET(CURLOPT_USERAGENT, HPGSHIM_USER_AGENT);
-	SET(CURLOPT_PROTOCOLS_STR, "https,http");
+	if (rc == CURLE_OK)	/* the option that the libcurl loaded has */
+		rc = libcurl_compat_https_and_http_only(curl, handle);
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -317,7 +320,10 @@ bool api_get_config_vars(const struct curl_api *curl, CURL *handle,
 		goto done;
 	}
 
+	struct sigpipe_guard guard;	/* libcurl before 7.87 may raise SIGPIPE */
+	sigpipe_guard_begin(&guard);
 	rc = curl->curl_easy_perform(handle);
+	sigpipe_guard_end(&guard);
 	curl->curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME, &out->seconds);
 	if (rc == CURLE_OK) {
 		curl->curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);

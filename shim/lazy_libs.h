@@ -35,7 +35,8 @@
 	X(curl_url)           \
 	X(curl_url_set)       \
 	X(curl_url_get)       \
-	X(curl_url_cleanup)
+	X(curl_url_cleanup)   \
+	X(curl_version_info)
 
 #define CJSON_API_FUNCTIONS(X)            \
 	X(cJSON_ParseWithLength)          \

@@ -7,6 +7,7 @@ unrelated CA (trusting it instead must fail) and a certificate from the right
 CA for the wrong host name.
 """
 
+import secrets
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,19 +101,28 @@ def _make_cert(directory, name, common_name, extensions, issuer=None):
         f"[dn]\nCN = {common_name}\n"
         f"[ext]\n{extensions}"
     )
-    command = [
-        "openssl", "req", "-x509",
-        "-config", config,
-        "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-noenc", "-keyout", key,
-        "-out", cert,
-        "-days", str(VALIDITY_DAYS),
-    ]  # fmt: skip
-    if issuer is not None:
+    # -nodes and a separate `x509 -req` to sign, rather than OpenSSL 3's
+    # -noenc and `req -CA`: Debian 11's OpenSSL 1.1 makes the PKI of the
+    # platform runs (scripts/platform.sh).
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+               "-keyout", key]
+    if issuer is None:
+        commands = [["openssl", "req", "-x509", "-config", config, *new_key,
+                     "-out", cert, "-days", str(VALIDITY_DAYS)]]
+    else:
         issuer_cert, issuer_key = issuer
-        command += ["-CA", issuer_cert, "-CAkey", issuer_key]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"openssl could not make {cert}:\n{result.stderr}")
+        request = directory / f"{name}.csr"
+        commands = [
+            ["openssl", "req", "-new", "-config", config, *new_key, "-out", request],
+            ["openssl", "x509", "-req", "-in", request, "-CA", issuer_cert, "-CAkey", issuer_key,
+             "-set_serial", str(secrets.randbits(63)), "-extfile", config, "-extensions", "ext",
+             "-days", str(VALIDITY_DAYS), "-out", cert],
+        ]
+    for command in commands:
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"openssl could not make {cert}:\n{result.stderr}")
+    if issuer is not None:
+        request.unlink()
     config.unlink()
     return cert, key

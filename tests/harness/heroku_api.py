@@ -6,6 +6,10 @@ value during a credential rotation) and afterwards inspect every request the
 shim made.
 """
 
+# Annotations as strings: Debian 11's Python 3.9 runs the platform suite
+# (scripts/platform.sh) and has no `str | None` at run time.
+from __future__ import annotations
+
 import base64
 import binascii
 import hashlib

@@ -1,5 +1,7 @@
-"""A real, private PostgreSQL 15 server, configured like Heroku's: TLS only,
-SCRAM passwords, nothing reachable without encryption over TCP."""
+"""A real, private PostgreSQL server, configured like Heroku's: TLS only,
+SCRAM passwords, nothing reachable without encryption over TCP.  The server
+is the platform's own: Debian 12's postgresql-15, Debian 11's 13 and Debian
+13's 17 in the platform runs (scripts/platform.sh)."""
 
 import os
 import pwd
@@ -11,7 +13,24 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _pg_bin() -> Path:
+    """The installed PostgreSQL's programs: HPGSHIM_TEST_PG_BIN, or Debian's
+    /usr/lib/postgresql/MAJOR/bin of the newest server installed (each
+    Debian release ships one: 13 on Debian 11, 15 on 12, 17 on 13)."""
+    if os.environ.get("HPGSHIM_TEST_PG_BIN"):
+        return Path(os.environ["HPGSHIM_TEST_PG_BIN"])
+    servers = Path("/usr/lib/postgresql").glob("*/bin/postgres")
+    majors = sorted((int(path.parts[-3]), path.parent) for path in servers
+                    if path.parts[-3].isdigit())
+    if not majors:
+        raise RuntimeError("no PostgreSQL server in /usr/lib/postgresql/*/bin: "
+                           "install Debian's postgresql (scripts/install-deps.sh)")
+    return majors[-1][1]
+
+
+PG_BIN = _pg_bin()
 PSQL = PG_BIN / "psql"
 
 # The database superuser, reachable only over the private unix socket.

@@ -6,6 +6,11 @@ at roles of that server, and the environments to run programs in, with and
 without the shim.
 """
 
+# Annotations as strings: Debian 11's Python 3.9 runs the platform suite
+# (scripts/platform.sh) and has no `str | None` at run time.
+from __future__ import annotations
+
+import shutil
 import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -145,7 +150,10 @@ def running_stack(prefix: str = "hpgshim-"):
         # by root, so the server's unprivileged OS user could not reach its
         # files.  What is private (the CA's key, HOME) lives in 0700
         # directories inside.
-        base_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)))
+        # Removed ignoring errors, as TemporaryDirectory(ignore_cleanup_errors=True)
+        # would, which Debian 11's Python 3.9 does not have.
+        base_dir = Path(tempfile.mkdtemp(prefix=prefix))
+        cleanup.callback(shutil.rmtree, base_dir, ignore_errors=True)
         base_dir.chmod(0o755)
         pki_dir, home = base_dir / "pki", base_dir / "home"
         for path in (pki_dir, home):

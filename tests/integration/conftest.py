@@ -1,6 +1,10 @@
 """Fixtures for the integration tests: one PostgreSQL server and one Heroku
 API stand-in per session, reset to a known state before every test."""
 
+# Annotations as strings: Debian 11's Python 3.9 runs the platform suite
+# (scripts/platform.sh) and has no `str | None` at run time.
+from __future__ import annotations
+
 import functools
 import socket
 from pathlib import Path

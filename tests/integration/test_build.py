@@ -74,3 +74,31 @@ def test_make_demo_installs_only_what_the_demo_needs(make, repo_root):
     assert {"gcc", "make", "postgresql-15", "postgresql-client-15", "openssl", "python3"} <= demo
     assert demo < everything
     assert not demo & {"clang-14", "php8.2-cli", "ruby-pg", "strace", "libcmocka-dev"}
+
+
+# A forward to a function that glibc's dlopen and dlsym hand back, in the
+# two forms a compiler makes of it: a jump (glibc sees the program) or, as
+# gcc does at -O0, a call (glibc sees the shim).
+_FORWARD = """
+typedef void *fn(const char *, int);
+fn *glibc_function(void);
+void *dlopen(const char *file, int mode) { %s glibc_function()(file, mode); }
+"""
+
+
+@pytest.mark.parametrize("how, passes", [("__attribute__((musttail)) return", True),
+                                         ("return", False)])
+def test_the_tail_call_check_refuses_a_hook_that_calls_glibc(repo_root, tmp_path, how, passes):
+    source, obj = tmp_path / "forward.c", tmp_path / "forward.o"
+    source.write_text(_FORWARD % how)
+    subprocess.run(["clang-14", "-O0", "-fPIC", "-c", str(source), "-o", str(obj)], check=True)
+    check = subprocess.run(["sh", str(repo_root / "mk" / "check_tail_calls.sh"), str(obj), "dlopen"],
+                           capture_output=True, text=True)
+    assert (check.returncode == 0) == passes, check.stderr
+    if not passes:
+        assert "dlopen" in check.stderr and "call" in check.stderr
+
+
+def test_every_library_build_checks_its_tail_calls(make):
+    planned = make("-n", "-B", f"{make.build_dir}/libhpgshim.so")
+    assert f"mk/check_tail_calls.sh {make.build_dir}/shim/dl_hooks.o dlopen dlsym" in planned

@@ -8,6 +8,7 @@ PYTHON = "/usr/bin/python3"  # Debian's, with python3-psycopg2
 SSL_QUERY = "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"
 
 
+@pytest.mark.platform_core
 def test_psql_wrapper(run, shim_env):
     result = run(["/usr/bin/psql", "heroku://demo-app", "-XAtc", SSL_QUERY], shim_env())
     assert result.stdout.strip() == "app_user|t", result.stderr
@@ -21,6 +22,7 @@ def test_psql_application_name_and_pgdatabase(run, shim_env):
     assert from_env.stdout.strip() == "app_user|t", from_env.stderr
 
 
+@pytest.mark.platform_core
 def test_pg_dump(run, shim_env, pg):
     pg.admin("create table if not exists dumped (id int); insert into dumped values (42);",
              dbname="app_db")

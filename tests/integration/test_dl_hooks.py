@@ -38,12 +38,14 @@ def host(run, built, env, *args):
     return run([str(built / "dl_host"), *args], env)
 
 
+@pytest.mark.platform_core
 def test_deepbind_is_kept_for_a_module_without_libpq(run, built, shim_env, plain_env):
     for env in (plain_env(), shim_env()):
         assert host(run, built, env, "deepbind", built / "probe_plain.so").stdout == \
             "deepbind: module's own\n"
 
 
+@pytest.mark.platform_core
 def test_deepbind_is_dropped_for_a_module_that_needs_libpq(run, built, shim_env, plain_env):
     assert host(run, built, plain_env(), "deepbind", built / "probe_libpq.so").stdout == \
         "deepbind: module's own\n"
@@ -51,12 +53,14 @@ def test_deepbind_is_dropped_for_a_module_that_needs_libpq(run, built, shim_env,
         "deepbind: program's\n"
 
 
+@pytest.mark.platform_core
 def test_dlopen_searches_the_callers_runpath(run, built, shim_env, plain_env):
     for env in (plain_env(), shim_env()):
         result = host(run, built, env, "runpath", built / "probe_plain.so", "libonlyhere.so")
         assert result.stdout == "runpath: found\n", result.stdout
 
 
+@pytest.mark.platform_core
 def test_dlsym_rtld_next_is_relative_to_its_caller(run, built, shim_env, shim_path):
     # With "next" taken relative to the shim, the interposer would find
     # itself and recurse until the stack ran out.
@@ -64,6 +68,7 @@ def test_dlsym_rtld_next_is_relative_to_its_caller(run, built, shim_env, shim_pa
     assert host(run, built, env, "getppid").stdout == "getppid: ok\n"
 
 
+@pytest.mark.platform_core
 def test_dlsym_on_libpq_gives_the_hooks_for_hooked_functions_only(run, built, shim_env, plain_env):
     with_shim = host(run, built, shim_env(), "libpq", "heroku://demo-app").stdout.splitlines()
     assert with_shim[0].startswith("PQexec from: ") and "libpq.so" in with_shim[0]

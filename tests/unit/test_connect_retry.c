@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -39,10 +40,25 @@ static struct {
 	SSL_CTX *tls;
 } rejecter;
 
+/* A P-256 key, by the calls both OpenSSL 1.1 (Debian 11) and 3 have. */
+static EVP_PKEY *new_key(void)
+{
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
+	if (ctx != NULL && EVP_PKEY_keygen_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, NID_X9_62_prime256v1) > 0 &&
+	    EVP_PKEY_keygen(ctx, &key) <= 0) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
 /* A throwaway self-signed certificate: sslmode=require verifies none. */
 static SSL_CTX *rejecter_tls(void)
 {
-	EVP_PKEY *key = EVP_EC_gen("P-256");
+	EVP_PKEY *key = new_key();
 	X509 *cert = X509_new();
 	SSL_CTX *tls = SSL_CTX_new(TLS_server_method());
 	X509_NAME *name = cert ? X509_get_subject_name(cert) : NULL;
@@ -372,8 +388,8 @@ static void test_a_rejection_the_api_cannot_mend_names_both(void **state)
 	assert_int_equal(out.status, CONNECTION_BAD);
 	assert_non_null(strstr(out.message, "hpgshim: cannot get config var DATABASE_URL of "
 				"Heroku app \"down-"));
-	assert_non_null(strstr(out.message, "the server rejected the credential (connection to "
-				"server at \"127.0.0.1\""));
+	/* libpq 14 and later begin their message with the server's address. */
+	assert_non_null(strstr(out.message, "the server rejected the credential ("));
 	assert_non_null(strstr(out.message, "password authentication failed for user \"u\"), "
 				"and fetching it again failed: the Heroku API failed (HTTP 503"));
 	assert_int_equal(script.calls, 2);

@@ -47,5 +47,6 @@ int run_single_flight_tests(void);
 int run_deadline_tests(void);
 int run_env_forms_tests(void);
 int run_env_list_tests(void);
+int run_libcurl_compat_tests(void);
 
 #endif
