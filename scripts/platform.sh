@@ -15,7 +15,8 @@
 #         debian11-arm64   Debian 11 on arm64, run by qemu-user-static
 #
 # The root filesystem is kept in build/platforms/NAME/root and made again
-# only when what it should hold changes (rootfs.key beside it).  The tree is
+# only when what it should hold changes (rootfs.key beside it) or it is a
+# week old; HPGSHIM_PLATFORM_DIR keeps them elsewhere (CI: .ci/run).  The tree is
 # copied into it afresh (/src) every run.  Everything runs in mount and PID
 # namespaces of its own: /proc and /dev/shm are mounted there and vanish
 # with it, and so does every process the tests leave.  How long each step
@@ -114,13 +115,18 @@ enable_emulation() {
     fi
 }
 
-dir=build/platforms/$name
+# The root filesystems are kept in build/platforms/ by default; CI keeps them
+# in HPGSHIM_PLATFORM_DIR outside the clone (.ci/run), so that a machine that
+# ran CI before makes none again.  One older than a week is made afresh: the
+# releases' point updates (and security fixes) are what users run.
+dir=${HPGSHIM_PLATFORM_DIR:-build/platforms}/$name
 root=$dir/root
 start=$SECONDS
 enable_emulation
 mkdir -p "$dir"
 key="$suite $arch $(mirror) ${PACKAGES[*]} ${MMDEBSTRAP_OPTIONS[*]}"
-if [[ ! -d $root || "$(cat "$dir/rootfs.key" 2>/dev/null)" != "$key" ]]; then
+if [[ ! -d $root || "$(cat "$dir/rootfs.key" 2>/dev/null)" != "$key" ]] ||
+    [[ -z $(find "$dir/rootfs.key" -mtime -7 2>/dev/null) ]]; then
     echo "platform.sh $name: making the root filesystem (Debian $suite, $arch)"
     rm -rf "$root" "$root.new" "$dir/rootfs.key"
     mmdebstrap --quiet "${MMDEBSTRAP_OPTIONS[@]}" --architectures="$arch" \
