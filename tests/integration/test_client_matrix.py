@@ -20,6 +20,8 @@ Each test states what a user expects of the client, also where the shim
 falls short of it (see the README on reconnecting).
 """
 
+from __future__ import annotations  # `X | None` on Debian 11's Python 3.9
+
 import os
 import pty
 import re
